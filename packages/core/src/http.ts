@@ -1,0 +1,247 @@
+/**
+ * The HTTP contract, defined once and transport-neutral: an adapter hands over the request
+ * head, reads at most `limit` body bytes when asked, and writes the `Reply` it gets back.
+ * Everything a client can observe (routes, statuses, headers, bodies) is decided here.
+ * See docs/http-api.md.
+ */
+import { type ErrorCode, type EventError, HTTP_STATUS } from './errors.js';
+import { DEFAULT_LIMITS, parseBatch, parseEvent } from './parse-event.js';
+import type { EventStore, Snapshot } from './types.js';
+
+export interface ContractOptions {
+  /** Where accepted events go; `createStats()` or any `EventStore`. */
+  readonly store: EventStore;
+  /** Largest `POST /event` body, in bytes. Default 4 KiB. */
+  readonly maxEventBytes?: number;
+  /** Largest `POST /events` body, in bytes. Default 1 MiB. */
+  readonly maxBatchBytes?: number;
+  /** Most events in one `POST /events`. Default 10,000. */
+  readonly maxBatchEvents?: number;
+  /** Longest `userId`, in UTF-8 bytes. Default 256. */
+  readonly maxUserIdBytes?: number;
+  /** Enables `POST /reset` for `Authorization: Bearer <token>`. Unset: `/reset` is 404. */
+  readonly resetToken?: string;
+}
+
+export interface RequestHead {
+  readonly method: string;
+  /** The request target; a query string is ignored. */
+  readonly url: string;
+  readonly contentType?: string | undefined;
+  /** From `Content-Length`, when the request has one. */
+  readonly contentLength?: number | undefined;
+  readonly authorization?: string | undefined;
+}
+
+export interface Reply {
+  readonly status: number;
+  /** Lower-case names; always includes `content-type`. */
+  readonly headers: Readonly<Record<string, string>>;
+  readonly body: Uint8Array;
+}
+
+/** Either the answer, or a request to read the body (at most `limit` bytes) and call `handle`. */
+export type Route =
+  | { readonly reply: Reply | Promise<Reply>; readonly limit?: undefined }
+  | { readonly limit: number; handle(body: Uint8Array): Reply | Promise<Reply> };
+
+export interface Contract {
+  route(head: RequestHead): Route;
+  /** The answer when a body grows past its route's `limit` while it is read. */
+  readonly tooLarge: Reply;
+  /** The answer when anything throws; says nothing of the cause. */
+  readonly internalError: Reply;
+}
+
+export const DEFAULT_HTTP_LIMITS = {
+  maxEventBytes: 4 * 1024,
+  maxBatchBytes: 1024 * 1024,
+} as const;
+
+const encoder = new TextEncoder();
+const JSON_HEADERS = { 'content-type': 'application/json' } as const;
+
+function json(status: number, body: unknown, headers: Record<string, string> = JSON_HEADERS): Reply {
+  return { status, headers, body: encoder.encode(JSON.stringify(body)) };
+}
+
+export function errorReply(error: EventError, headers?: Record<string, string>): Reply {
+  const body = {
+    error: {
+      code: error.code,
+      message: error.message,
+      ...(error.index === undefined ? {} : { index: error.index }),
+    },
+  };
+  return json(HTTP_STATUS[error.code], body, headers);
+}
+
+const fail = (code: ErrorCode, message: string): Reply => errorReply({ code, message });
+
+/** The exact bytes of a `/stats` answer; every adapter serves these for the same snapshot. */
+export function statsReply(snapshot: Snapshot): Reply {
+  const { totalRequests, uniqueUsers, sum, avg } = snapshot;
+  return json(200, { totalRequests, uniqueUsers, sum, avg });
+}
+
+const OK = json(200, { status: 'ok' });
+const NOT_FOUND = fail('NOT_FOUND', 'no such route');
+const UNAUTHORIZED = errorReply(
+  { code: 'UNAUTHORIZED', message: 'POST /reset needs Authorization: Bearer <token>' },
+  { ...JSON_HEADERS, 'www-authenticate': 'Bearer' },
+);
+
+type Media = 'json' | 'ndjson' | 'unsupported';
+
+function mediaType(contentType: string | undefined): Media {
+  // A missing Content-Type is accepted: minimal challenge clients omit it.
+  if (contentType === undefined || contentType === '') return 'json';
+  const semicolon = contentType.indexOf(';');
+  const type = (semicolon === -1 ? contentType : contentType.slice(0, semicolon)).trim().toLowerCase();
+  if (type === 'application/json' || (type.startsWith('application/') && type.endsWith('+json')))
+    return 'json';
+  if (type === 'application/x-ndjson') return 'ndjson';
+  return 'unsupported';
+}
+
+/** Compares without an early exit, so the time taken says nothing of where a guess went wrong. */
+function constantTimeEqual(a: string, b: string): boolean {
+  const x = encoder.encode(a);
+  const y = encoder.encode(b);
+  let diff = x.length ^ y.length;
+  for (let i = 0; i < x.length; i++) diff |= (x[i] as number) ^ (y[i % y.length] ?? 0);
+  return diff === 0;
+}
+
+/** Runs `work`, then answers `reply`; a throw or a rejection becomes a bare 500. */
+function after(work: () => void | Promise<void>, reply: Reply): Reply | Promise<Reply> {
+  try {
+    const pending = work();
+    return pending === undefined
+      ? reply
+      : pending.then(
+          () => reply,
+          () => INTERNAL,
+        );
+  } catch {
+    return INTERNAL;
+  }
+}
+
+const INTERNAL = fail('INTERNAL', 'internal error');
+const TOO_LARGE = fail('PAYLOAD_TOO_LARGE', 'request body is too large');
+
+export function createContract(options: ContractOptions): Contract {
+  const { store, resetToken } = options;
+  const maxEventBytes = positiveInteger(
+    'maxEventBytes',
+    options.maxEventBytes,
+    DEFAULT_HTTP_LIMITS.maxEventBytes,
+  );
+  const maxBatchBytes = positiveInteger(
+    'maxBatchBytes',
+    options.maxBatchBytes,
+    DEFAULT_HTTP_LIMITS.maxBatchBytes,
+  );
+  const maxEvents = positiveInteger('maxBatchEvents', options.maxBatchEvents, DEFAULT_LIMITS.maxBatchEvents);
+  const maxUserIdBytes = positiveInteger(
+    'maxUserIdBytes',
+    options.maxUserIdBytes,
+    DEFAULT_LIMITS.maxUserIdBytes,
+  );
+  if (resetToken !== undefined && resetToken.length === 0) {
+    throw new TypeError('Expected resetToken to be a non-empty string, got an empty string');
+  }
+  const parseOptions = { maxUserIdBytes };
+
+  const allowed = (allow: string): Reply =>
+    errorReply({ code: 'METHOD_NOT_ALLOWED', message: `use ${allow}` }, { ...JSON_HEADERS, allow });
+  const ONLY_GET = allowed('GET');
+  const ONLY_POST = allowed('POST');
+
+  const post = (
+    head: RequestHead,
+    limit: number,
+    handle: (body: Uint8Array, media: Media) => Reply | Promise<Reply>,
+  ): Route => {
+    if (head.method !== 'POST') return { reply: ONLY_POST };
+    const media = mediaType(head.contentType);
+    if (media === 'unsupported') {
+      return {
+        reply: fail(
+          'UNSUPPORTED_MEDIA_TYPE',
+          `Content-Type must be application/json, got ${head.contentType}`,
+        ),
+      };
+    }
+    if (head.contentLength !== undefined && head.contentLength > limit) return { reply: TOO_LARGE };
+    return { limit, handle: (body) => handle(body, media) };
+  };
+
+  const recordEvent = (body: Uint8Array, media: Media): Reply | Promise<Reply> => {
+    if (media !== 'json') return fail('UNSUPPORTED_MEDIA_TYPE', 'POST /event takes one JSON object');
+    const parsed = parseEvent(body, parseOptions);
+    if (!parsed.ok) return errorReply(parsed.error);
+    const { userId, value } = parsed.value;
+    return after(() => store.record(userId, value), OK);
+  };
+
+  const recordBatch = (body: Uint8Array, media: Media): Reply | Promise<Reply> => {
+    const parsed = parseBatch(body, {
+      ...parseOptions,
+      maxEvents,
+      format: media === 'ndjson' ? 'ndjson' : 'json',
+    });
+    if (!parsed.ok) return errorReply(parsed.error);
+    const events = parsed.value;
+    return after(() => store.recordBatch(events), json(200, { accepted: events.length }));
+  };
+
+  const stats = (): Reply | Promise<Reply> => {
+    try {
+      const snapshot = store.snapshot();
+      return snapshot instanceof Promise ? snapshot.then(statsReply, () => INTERNAL) : statsReply(snapshot);
+    } catch {
+      return INTERNAL;
+    }
+  };
+
+  const reset = (head: RequestHead): Route => {
+    if (resetToken === undefined) return { reply: NOT_FOUND };
+    if (head.method !== 'POST') return { reply: ONLY_POST };
+    const authorized = constantTimeEqual(head.authorization ?? '', `Bearer ${resetToken}`);
+    if (!authorized) return { reply: UNAUTHORIZED };
+    return { limit: maxEventBytes, handle: () => after(() => store.reset(), OK) };
+  };
+
+  return {
+    route(head) {
+      const query = head.url.indexOf('?');
+      const path = query === -1 ? head.url : head.url.slice(0, query);
+      switch (path) {
+        case '/event':
+          return post(head, maxEventBytes, recordEvent);
+        case '/events':
+          return post(head, maxBatchBytes, recordBatch);
+        case '/stats':
+          return head.method === 'GET' ? { reply: stats() } : { reply: ONLY_GET };
+        case '/health':
+          return head.method === 'GET' ? { reply: OK } : { reply: ONLY_GET };
+        case '/reset':
+          return reset(head);
+        default:
+          return { reply: NOT_FOUND };
+      }
+    },
+    tooLarge: TOO_LARGE,
+    internalError: INTERNAL,
+  };
+}
+
+function positiveInteger(name: string, value: number | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (!Number.isSafeInteger(value) || value < 1) {
+    throw new TypeError(`Expected ${name} to be a positive integer, got ${String(value)}`);
+  }
+  return value;
+}

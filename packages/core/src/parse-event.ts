@@ -1,0 +1,133 @@
+import { type EventError, type Result, withIndex } from './errors.js';
+import type { Event } from './types.js';
+
+export const DEFAULT_LIMITS = {
+  maxUserIdBytes: 256,
+  maxBatchEvents: 10_000,
+} as const;
+
+export interface ParseOptions {
+  readonly maxUserIdBytes?: number;
+}
+
+export interface BatchOptions extends ParseOptions {
+  /** `json`: one JSON array of events; `ndjson`: one event object per line. Default `json`. */
+  readonly format?: 'json' | 'ndjson';
+  readonly maxEvents?: number;
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+const invalid = (code: EventError['code'], message: string): { ok: false; error: EventError } => ({
+  ok: false,
+  error: { code, message },
+});
+
+function decode(body: string | Uint8Array): Result<string> {
+  if (typeof body === 'string') return { ok: true, value: body };
+  try {
+    return { ok: true, value: utf8.decode(body) };
+  } catch {
+    return invalid('INVALID_JSON', 'body is not valid UTF-8');
+  }
+}
+
+function parseJson(text: string): Result<unknown> {
+  try {
+    return { ok: true, value: JSON.parse(text) };
+  } catch (error) {
+    return invalid('INVALID_JSON', `body is not valid JSON: ${(error as Error).message}`);
+  }
+}
+
+/**
+ * Parses one event body: a JSON object with a non-empty string `userId` (at most
+ * `maxUserIdBytes` UTF-8 bytes, compared byte for byte) and a finite JSON number `value`.
+ * Unknown fields are ignored. Every adapter accepts and rejects exactly what this does.
+ */
+export function parseEvent(body: string | Uint8Array, options: ParseOptions = {}): Result<Event> {
+  const text = decode(body);
+  if (!text.ok) return text;
+  const json = parseJson(text.value);
+  if (!json.ok) return json;
+  return toEvent(json.value, options.maxUserIdBytes ?? DEFAULT_LIMITS.maxUserIdBytes);
+}
+
+/** Parses a batch body, all or nothing: the first bad event's index is in the error. */
+export function parseBatch(body: string | Uint8Array, options: BatchOptions = {}): Result<Event[]> {
+  const maxUserIdBytes = options.maxUserIdBytes ?? DEFAULT_LIMITS.maxUserIdBytes;
+  const maxEvents = options.maxEvents ?? DEFAULT_LIMITS.maxBatchEvents;
+  const text = decode(body);
+  if (!text.ok) return text;
+  let items: unknown[];
+  if (options.format === 'ndjson') {
+    const lines = text.value.split('\n');
+    if (lines.at(-1)?.trim() === '') lines.pop();
+    items = [];
+    for (let i = 0; i < lines.length; i++) {
+      const json = parseJson(lines[i] as string);
+      if (!json.ok) return { ok: false, error: withIndex(json.error, i) };
+      items.push(json.value);
+    }
+  } else {
+    const json = parseJson(text.value);
+    if (!json.ok) return json;
+    if (!Array.isArray(json.value)) return invalid('INVALID_BATCH', 'body must be a JSON array of events');
+    items = json.value;
+  }
+  if (items.length > maxEvents) {
+    return invalid('INVALID_BATCH', `a batch holds at most ${maxEvents} events, got ${items.length}`);
+  }
+  const events: Event[] = [];
+  for (let i = 0; i < items.length; i++) {
+    const event = toEvent(items[i], maxUserIdBytes);
+    if (!event.ok) return { ok: false, error: withIndex(event.error, i) };
+    events.push(event.value);
+  }
+  return { ok: true, value: events };
+}
+
+function toEvent(json: unknown, maxUserIdBytes: number): Result<Event> {
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) {
+    return invalid('INVALID_EVENT', 'an event must be a JSON object');
+  }
+  const { userId, value } = json as { userId?: unknown; value?: unknown };
+  const error = validateEvent(userId, value, maxUserIdBytes);
+  return error
+    ? { ok: false, error }
+    : { ok: true, value: { userId: userId as string, value: value as number } };
+}
+
+/** The event rules, shared by the parser and `Stats.record`. Returns the first problem, if any. */
+export function validateEvent(
+  userId: unknown,
+  value: unknown,
+  maxUserIdBytes: number,
+): EventError | undefined {
+  if (userId === undefined) return { code: 'INVALID_EVENT', message: 'userId is missing' };
+  if (typeof userId !== 'string') return { code: 'INVALID_EVENT', message: 'userId must be a string' };
+  if (userId.length === 0) return { code: 'INVALID_EVENT', message: 'userId must not be empty' };
+  // A UTF-16 unit encodes to at most 3 UTF-8 bytes, so short ids skip the exact count.
+  if (userId.length * 3 > maxUserIdBytes && utf8Length(userId) > maxUserIdBytes) {
+    return { code: 'INVALID_EVENT', message: `userId must be at most ${maxUserIdBytes} UTF-8 bytes` };
+  }
+  if (!userId.isWellFormed()) return { code: 'INVALID_EVENT', message: 'userId must be valid Unicode' };
+  if (value === undefined) return { code: 'INVALID_EVENT', message: 'value is missing' };
+  if (typeof value !== 'number') return { code: 'INVALID_EVENT', message: 'value must be a number' };
+  if (!Number.isFinite(value)) return { code: 'INVALID_EVENT', message: 'value must be a finite number' };
+  return undefined;
+}
+
+function utf8Length(s: string): number {
+  let bytes = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x80) bytes += 1;
+    else if (c < 0x800) bytes += 2;
+    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length) {
+      bytes += 4;
+      i++;
+    } else bytes += 3;
+  }
+  return bytes;
+}

@@ -1,0 +1,28 @@
+/** One accepted event: `userId` is a non-empty string, `value` a finite number. */
+export interface Event {
+  readonly userId: string;
+  readonly value: number;
+}
+
+/** The challenge's `/stats` answer: one consistent instant, always JSON-safe. */
+export interface Snapshot {
+  readonly totalRequests: number;
+  readonly uniqueUsers: number;
+  /** The double nearest to the exact sum of all accepted values (ties to even). */
+  readonly sum: number;
+  /** The double nearest to (exact sum) / totalRequests; 0 when there are no events. */
+  readonly avg: number;
+}
+
+/**
+ * What an adapter needs from a store. The in-memory engine answers synchronously;
+ * a shared store (Redis, another process) may return promises. An adapter answers 200
+ * only after `record`/`recordBatch` returned or its promise resolved.
+ */
+export interface EventStore {
+  record(userId: string, value: number): void | Promise<void>;
+  /** All-or-nothing: events are already validated when an adapter calls this. */
+  recordBatch(events: readonly Event[]): void | Promise<void>;
+  snapshot(): Snapshot | Promise<Snapshot>;
+  reset(): void | Promise<void>;
+}
