@@ -1,0 +1,59 @@
+/**
+ * What every adapter's server shares: its options, the handle it returns, and the
+ * process wiring the examples use (environment in, graceful shutdown on a signal).
+ */
+import type { ContractOptions } from './http.js';
+import type { EventStore, Snapshot } from './types.js';
+
+export interface ServeOptions extends Omit<ContractOptions, 'store'> {
+  /** Default 8080 (what the official challenge clients use); 0 picks a free port. */
+  readonly port?: number;
+  /** Default `127.0.0.1`; bind to all interfaces only by asking for `0.0.0.0`. */
+  readonly host?: string;
+  /** The store to feed; default a new `createStats()`. */
+  readonly store?: EventStore;
+}
+
+export interface RunningServer {
+  readonly url: string;
+  readonly port: number;
+  readonly store: EventStore;
+  /** Stops accepting, lets in-flight requests finish, then resolves. */
+  close(): Promise<void>;
+}
+
+export type Serve = (options?: ServeOptions) => Promise<RunningServer>;
+
+/** Reads `PORT`, `HOST` and `RESET_TOKEN`. */
+export function optionsFromEnv(env: NodeJS.ProcessEnv = process.env): ServeOptions {
+  const port = env['PORT'] === undefined ? undefined : Number(env['PORT']);
+  if (port !== undefined && !(Number.isInteger(port) && port >= 0 && port < 65536)) {
+    throw new TypeError(`Expected PORT to be a port number, got ${env['PORT']}`);
+  }
+  return {
+    ...(port === undefined ? {} : { port }),
+    ...(env['HOST'] ? { host: env['HOST'] } : {}),
+    ...(env['RESET_TOKEN'] ? { resetToken: env['RESET_TOKEN'] } : {}),
+  };
+}
+
+/**
+ * Starts a server from the environment and runs it until SIGINT or SIGTERM; then it stops
+ * accepting, finishes in-flight requests, prints the final snapshot as one JSON line and exits 0.
+ */
+export async function runUntilSignal(name: string, serve: Serve, options: ServeOptions = {}): Promise<void> {
+  const server = await serve({ ...optionsFromEnv(), ...options });
+  console.log(`${name} listening on ${server.url}`);
+  let stopping = false;
+  const stop = async (signal: NodeJS.Signals): Promise<void> => {
+    if (stopping) return;
+    stopping = true;
+    console.log(`${signal}: draining`);
+    await server.close();
+    const snapshot: Snapshot = await server.store.snapshot();
+    console.log(`final ${JSON.stringify(snapshot)}`);
+    process.exit(0);
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+}
