@@ -1,0 +1,145 @@
+/**
+ * The challenge server on uWebSockets.js: one catch-all handler hands the request head to the
+ * shared HTTP contract (@1mrc/core/http), reads the body when asked, and writes the reply.
+ */
+
+import type { HttpRequest, HttpResponse, us_listen_socket, us_socket } from 'uWebSockets.js';
+import { createStats } from '@1mrc/core';
+import { createContract, type Reply, type RequestHead, type Route } from '@1mrc/core/http';
+import type { RunningServer, Serve, ServeOptions } from '@1mrc/core/server';
+import { readBody } from './body.js';
+import { createNativeApp } from './native.js';
+import { writeReply } from './reply.js';
+
+/**
+ * uWS lower-cases the method (`getCaseSensitiveMethod` too, in this build) and closes the
+ * connection on any method it does not know or that is not upper-case, so upper-casing
+ * restores exactly what the client sent.
+ */
+const METHODS: Readonly<Record<string, string>> = { get: 'GET', post: 'POST', head: 'HEAD', put: 'PUT' };
+
+/** Reads everything at once: a uWS request lives on the stack and is gone after the handler. */
+function readHead(req: HttpRequest): RequestHead {
+  const method = req.getMethod();
+  const contentType = req.getHeader('content-type');
+  const contentLength = req.getHeader('content-length');
+  const authorization = req.getHeader('authorization');
+  return {
+    method: METHODS[method] ?? method.toUpperCase(),
+    url: req.getUrl(),
+    contentType: contentType === '' ? undefined : contentType,
+    contentLength: contentLength === '' ? undefined : Number(contentLength),
+    authorization: authorization === '' ? undefined : authorization,
+  };
+}
+
+export const serve: Serve = async (options: ServeOptions = {}): Promise<RunningServer> => {
+  const { port = 8080, host = '127.0.0.1', store = createStats(), ...limits } = options;
+  if (!Number.isInteger(port) || port < 0 || port > 65_535) {
+    throw new TypeError(`Expected port to be an integer from 0 to 65535, got ${String(port)}`);
+  }
+  if (typeof host !== 'string' || host === '') {
+    throw new TypeError(`Expected host to be a non-empty string, got ${String(host)}`);
+  }
+  const contract = createContract({ ...limits, store });
+  const { uws, app } = createNativeApp();
+
+  // Requests whose handler has run but whose reply is not written yet, for a graceful close.
+  let inFlight = 0;
+  let closing = false;
+  let onIdle: (() => void) | undefined;
+  const settle = (): void => {
+    if (--inFlight === 0) onIdle?.();
+  };
+
+  app.any('/*', (res: HttpResponse, req: HttpRequest) => {
+    inFlight++;
+    const head = readHead(req);
+    let done = false;
+    let aborted = false;
+    const send = (reply: Reply, closeConnection = closing): void => {
+      if (done || aborted) return;
+      done = true;
+      try {
+        writeReply(res, reply, head.method === 'HEAD', closeConnection);
+      } catch {
+        // Only a malformed reply (a contract bug) gets here; a throw out of a uWS callback
+        // would end the process, so the connection goes instead.
+        res.close();
+      }
+      settle();
+    };
+    // Past the handler, writes are batched in one cork, and never made after an abort.
+    const sendLater = (reply: Promise<Reply>): void => {
+      const write = (value: Reply): void => {
+        if (!aborted) res.cork(() => send(value));
+      };
+      reply.then(write, () => write(contract.internalError));
+    };
+    const answer = (reply: Reply | Promise<Reply>): void =>
+      reply instanceof Promise ? sendLater(reply) : send(reply);
+    const onAborted = (): void => {
+      aborted = true;
+      if (!done) settle();
+    };
+
+    let route: Route;
+    try {
+      route = contract.route(head);
+    } catch {
+      route = { reply: contract.internalError };
+    }
+    if (route.limit === undefined) {
+      if (route.reply instanceof Promise) res.onAborted(onAborted);
+      return answer(route.reply);
+    }
+    const { handle } = route;
+    res.onAborted(onAborted);
+    readBody(
+      res,
+      route.limit,
+      (body) => {
+        let reply: Reply | Promise<Reply>;
+        try {
+          reply = handle(body);
+        } catch {
+          reply = contract.internalError;
+        }
+        answer(reply);
+      },
+      // The rest of the body may be endless (chunked): answer, then drop the connection.
+      () => send(contract.tooLarge, true),
+    );
+  });
+
+  const listenSocket = await new Promise<us_listen_socket>((resolve, reject) => {
+    app.listen(host, port, (socket) => {
+      if (socket) return resolve(socket);
+      app.close();
+      reject(
+        new Error(`@1mrc/adapter-uws: cannot listen on ${host}:${port} (in use, or not a local address)`),
+      );
+    });
+  });
+  const actualPort = uws.us_socket_local_port(listenSocket as unknown as us_socket);
+
+  let closed: Promise<void> | undefined;
+  const close = (): Promise<void> =>
+    (closed ??= new Promise((resolve) => {
+      closing = true;
+      uws.us_listen_socket_close(listenSocket);
+      // Deferred out of whatever uWS callback settled the last request; a request that came in
+      // meanwhile on a kept-alive connection is waited for too (and its connection closed).
+      onIdle = () =>
+        setImmediate(() => {
+          if (inFlight > 0 || onIdle === undefined) return;
+          onIdle = undefined;
+          app.close(); // Drops the idle keep-alive connections that are left.
+          resolve();
+        });
+      if (inFlight === 0) onIdle();
+    }));
+
+  const urlHost = host.includes(':') ? `[${host}]` : host;
+  return { url: `http://${urlHost}:${actualPort}`, port: actualPort, store, close };
+};
