@@ -1,4 +1,5 @@
 import { type EventError, type Result, withIndex } from './errors.js';
+import { parseEventFast } from './fast-parse.js';
 import type { Event } from './types.js';
 
 export const DEFAULT_LIMITS = {
@@ -24,12 +25,20 @@ const invalid = (code: EventError['code'], message: string): { ok: false; error:
 });
 
 function decode(body: string | Uint8Array): Result<string> {
-  if (typeof body === 'string') return { ok: true, value: body };
-  try {
-    return { ok: true, value: utf8.decode(body) };
-  } catch {
-    return invalid('INVALID_JSON', 'body is not valid UTF-8');
+  let text: string;
+  if (typeof body === 'string') text = body;
+  else {
+    try {
+      text = utf8.decode(body);
+    } catch {
+      return invalid('INVALID_JSON', 'body is not valid UTF-8');
+    }
   }
+  // JSON.parse rejects it too, but its message shows an invisible character.
+  if (text.charCodeAt(0) === 0xfeff) {
+    return invalid('INVALID_JSON', 'body must not start with a byte order mark (BOM)');
+  }
+  return { ok: true, value: text };
 }
 
 function parseJson(text: string): Result<unknown> {
@@ -43,41 +52,45 @@ function parseJson(text: string): Result<unknown> {
 /**
  * Parses one event body: a JSON object with a non-empty string `userId` (at most
  * `maxUserIdBytes` UTF-8 bytes, compared byte for byte) and a finite JSON number `value`.
- * Unknown fields are ignored. Every adapter accepts and rejects exactly what this does.
+ * Unknown fields are ignored; a repeated field counts as `JSON.parse` counts it (the last).
+ * Every adapter accepts and rejects exactly what this does.
  */
 export function parseEvent(body: string | Uint8Array, options: ParseOptions = {}): Result<Event> {
+  const maxUserIdBytes = options.maxUserIdBytes ?? DEFAULT_LIMITS.maxUserIdBytes;
+  if (typeof body !== 'string') {
+    const event = parseEventFast(body, maxUserIdBytes);
+    if (event !== undefined) return { ok: true, value: event };
+  }
+  return parseEventReference(body, maxUserIdBytes);
+}
+
+/**
+ * The definition of `parseEvent`: decode, `JSON.parse`, validate. `parseEvent` takes a faster
+ * road for the common shape and must always agree with this; internal, exported for the tests.
+ */
+export function parseEventReference(body: string | Uint8Array, maxUserIdBytes: number): Result<Event> {
   const text = decode(body);
   if (!text.ok) return text;
   const json = parseJson(text.value);
   if (!json.ok) return json;
-  return toEvent(json.value, options.maxUserIdBytes ?? DEFAULT_LIMITS.maxUserIdBytes);
+  return toEvent(json.value, maxUserIdBytes);
 }
 
-/** Parses a batch body, all or nothing: the first bad event's index is in the error. */
+/**
+ * Parses a batch body, all or nothing: the first bad event's index is in the error.
+ * NDJSON lines are each parsed as `parseEvent` parses a body; a final empty line is allowed.
+ */
 export function parseBatch(body: string | Uint8Array, options: BatchOptions = {}): Result<Event[]> {
   const maxUserIdBytes = options.maxUserIdBytes ?? DEFAULT_LIMITS.maxUserIdBytes;
   const maxEvents = options.maxEvents ?? DEFAULT_LIMITS.maxBatchEvents;
+  if (options.format === 'ndjson') return parseLines(body, maxUserIdBytes, maxEvents);
   const text = decode(body);
   if (!text.ok) return text;
-  let items: unknown[];
-  if (options.format === 'ndjson') {
-    const lines = text.value.split('\n');
-    if (lines.at(-1)?.trim() === '') lines.pop();
-    items = [];
-    for (let i = 0; i < lines.length; i++) {
-      const json = parseJson(lines[i] as string);
-      if (!json.ok) return { ok: false, error: withIndex(json.error, i) };
-      items.push(json.value);
-    }
-  } else {
-    const json = parseJson(text.value);
-    if (!json.ok) return json;
-    if (!Array.isArray(json.value)) return invalid('INVALID_BATCH', 'body must be a JSON array of events');
-    items = json.value;
-  }
-  if (items.length > maxEvents) {
-    return invalid('INVALID_BATCH', `a batch holds at most ${maxEvents} events, got ${items.length}`);
-  }
+  const json = parseJson(text.value);
+  if (!json.ok) return json;
+  if (!Array.isArray(json.value)) return invalid('INVALID_BATCH', 'body must be a JSON array of events');
+  const items: unknown[] = json.value;
+  if (items.length > maxEvents) return tooMany(maxEvents, items.length);
   const events: Event[] = [];
   for (let i = 0; i < items.length; i++) {
     const event = toEvent(items[i], maxUserIdBytes);
@@ -85,6 +98,46 @@ export function parseBatch(body: string | Uint8Array, options: BatchOptions = {}
     events.push(event.value);
   }
   return { ok: true, value: events };
+}
+
+const tooMany = (maxEvents: number, count: number): { ok: false; error: EventError } =>
+  invalid('INVALID_BATCH', `a batch holds at most ${maxEvents} events, got ${count}`);
+
+function parseLines(body: string | Uint8Array, maxUserIdBytes: number, maxEvents: number): Result<Event[]> {
+  const lines = splitLines(body);
+  const last = lines.at(-1);
+  if (last !== undefined && isBlank(last)) lines.pop();
+  if (lines.length > maxEvents) return tooMany(maxEvents, lines.length);
+  const options = { maxUserIdBytes };
+  const events: Event[] = [];
+  for (let i = 0; i < lines.length; i++) {
+    const event = parseEvent(lines[i] as string | Uint8Array, options);
+    if (!event.ok) return { ok: false, error: withIndex(event.error, i) };
+    events.push(event.value);
+  }
+  return { ok: true, value: events };
+}
+
+/** Splits on LF. On bytes that is safe: 0x0A is never part of a multi-byte UTF-8 character. */
+function splitLines(body: string | Uint8Array): (string | Uint8Array)[] {
+  if (typeof body === 'string') return body.split('\n');
+  const lines: Uint8Array[] = [];
+  let start = 0;
+  for (let end = body.indexOf(0x0a); end !== -1; end = body.indexOf(0x0a, start)) {
+    lines.push(body.subarray(start, end));
+    start = end + 1;
+  }
+  lines.push(body.subarray(start));
+  return lines;
+}
+
+/** Empty or JSON whitespace only. */
+function isBlank(line: string | Uint8Array): boolean {
+  for (let i = 0; i < line.length; i++) {
+    const c = typeof line === 'string' ? line.charCodeAt(i) : line[i];
+    if (c !== 0x20 && c !== 0x09 && c !== 0x0d && c !== 0x0a) return false;
+  }
+  return true;
 }
 
 function toEvent(json: unknown, maxUserIdBytes: number): Result<Event> {
