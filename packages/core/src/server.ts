@@ -43,7 +43,6 @@ export function optionsFromEnv(env: NodeJS.ProcessEnv = process.env): ServeOptio
  */
 export async function runUntilSignal(name: string, serve: Serve, options: ServeOptions = {}): Promise<void> {
   const server = await serve({ ...optionsFromEnv(), ...options });
-  console.log(`${name} listening on ${server.url}`);
   let stopping = false;
   const stop = async (signal: NodeJS.Signals): Promise<void> => {
     if (stopping) return;
@@ -56,4 +55,6 @@ export async function runUntilSignal(name: string, serve: Serve, options: ServeO
   };
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
+  // Announced only once a signal drains: a supervisor may stop the server as soon as it reads this.
+  console.log(`${name} listening on ${server.url}`);
 }
