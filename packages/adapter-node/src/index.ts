@@ -1,0 +1,80 @@
+/**
+ * `@1mrc/core` over node:http: `serve` starts a challenge server, `createRequestListener`
+ * mounts the same contract on an `http.Server` you own.
+ */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createStats } from '@1mrc/core';
+import { createContract } from '@1mrc/core/http';
+import type { RunningServer, Serve } from '@1mrc/core/server';
+import { createRequestListener } from './listener.js';
+
+export { createRequestListener, type ListenerOptions } from './listener.js';
+
+/**
+ * Timeouts for a server that sees many short requests: an idle keep-alive connection is kept
+ * 30 s (clients reuse it between bursts), headers must arrive within 20 s and a whole request
+ * (a 1 MiB batch included) within 60 s, so a slow or stalled client cannot hold a socket forever.
+ */
+const KEEP_ALIVE_TIMEOUT = 30_000;
+const HEADERS_TIMEOUT = 20_000;
+const REQUEST_TIMEOUT = 60_000;
+/** While draining, how often connections that finished their last answer are closed. */
+const DRAIN_INTERVAL = 25;
+
+export const serve: Serve = async (options = {}) => {
+  const { port = 8080, host = '127.0.0.1', store = createStats(), ...limits } = options;
+  const contract = createContract({ ...limits, store });
+  let draining = false;
+  const listener = createRequestListener(contract, { isDraining: () => draining });
+  const server = createServer(
+    {
+      noDelay: true,
+      headersTimeout: HEADERS_TIMEOUT,
+      requestTimeout: REQUEST_TIMEOUT,
+      keepAliveTimeout: KEEP_ALIVE_TIMEOUT,
+    },
+    listener,
+  );
+  // Unlimited: a load generator keeps its connections for the whole run.
+  server.maxRequestsPerSocket = 0;
+  await listen(server, port, host);
+  const bound = (server.address() as AddressInfo).port;
+  let closed: Promise<void> | undefined;
+  return {
+    url: `http://${host.includes(':') ? `[${host}]` : host}:${bound}`,
+    port: bound,
+    store,
+    close(): Promise<void> {
+      draining = true;
+      closed ??= drain(server);
+      return closed;
+    },
+  } satisfies RunningServer;
+};
+
+function listen(server: Server, port: number, host: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+}
+
+/**
+ * Stops accepting, then closes each connection as soon as it has no request in flight.
+ * Answers written from now on say `Connection: close`; `closeIdleConnections` catches the
+ * connections that were idle, and, until the last one is gone, those that become idle.
+ */
+function drain(server: Server): Promise<void> {
+  return new Promise((resolve) => {
+    const sweep = setInterval(() => server.closeIdleConnections(), DRAIN_INTERVAL);
+    server.close(() => {
+      clearInterval(sweep);
+      resolve();
+    });
+    server.closeIdleConnections();
+  });
+}

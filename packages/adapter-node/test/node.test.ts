@@ -1,0 +1,51 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createRequestListener, serve } from '@1mrc/adapter-node';
+import { createStats } from '@1mrc/core';
+import { createContract } from '@1mrc/core/http';
+import { describe, expect, it } from 'vitest';
+import { describeAdapter } from './behaviour.js';
+
+describeAdapter('adapter-node', serve);
+
+describe('createRequestListener', () => {
+  it('serves the contract on an http.Server the caller owns', async () => {
+    const store = createStats();
+    const server = createServer(createRequestListener(createContract({ store })));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    try {
+      const answer = await fetch(`${url}/event`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: '{"userId":"a","value":3}',
+      });
+      expect([answer.status, await answer.text()]).toEqual([200, '{"status":"ok"}']);
+      expect(store.snapshot()).toMatchObject({ totalRequests: 1, sum: 3 });
+    } finally {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+});
+
+describe('serve', () => {
+  it('binds 127.0.0.1 by default and reports the port it got', async () => {
+    const server = await serve({ port: 0 });
+    try {
+      expect(server.url).toBe(`http://127.0.0.1:${server.port}`);
+      expect(server.port).toBeGreaterThan(0);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('rejects when the port is taken', async () => {
+    const first = await serve({ port: 0 });
+    try {
+      await expect(serve({ port: first.port })).rejects.toMatchObject({ code: 'EADDRINUSE' });
+    } finally {
+      await first.close();
+    }
+  });
+});
