@@ -65,8 +65,9 @@ export function parseEvent(body: string | Uint8Array, options: ParseOptions = {}
 }
 
 /**
- * The definition of `parseEvent`: decode, `JSON.parse`, validate. `parseEvent` takes a faster
- * road for the common shape and must always agree with this; internal, exported for the tests.
+ * The definition of `parseEvent`: decode, `JSON.parse`, validate. For bytes in the common
+ * shape `parseEvent` takes a faster road (fast-parse.ts) that must always agree with this.
+ * Internal: exported for the tests and the benchmark, not from the package.
  */
 export function parseEventReference(body: string | Uint8Array, maxUserIdBytes: number): Result<Event> {
   const text = decode(body);
