@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { type ErrorCode, type Result, withIndex } from '../src/errors.js';
 import { parseEventFast } from '../src/fast-parse.js';
 import {
@@ -213,6 +213,22 @@ describe('the fast path', () => {
     ['a too long id', `{"userId":"${'u'.repeat(257)}","value":1}`],
   ])('leaves %s to the reference parser', (_name, body) => {
     expect(parseEventFast(bytes(body), DEFAULT_LIMITS.maxUserIdBytes)).toBeUndefined();
+  });
+});
+
+describe('the fast path outside Node', () => {
+  it('reads ids and long numbers without Buffer', async () => {
+    vi.resetModules();
+    vi.stubGlobal('Buffer', undefined);
+    try {
+      const { parseEventFast: portable } = await import('../src/fast-parse.js');
+      const long = `{"userId":"${'u'.repeat(40)}","value":0.30000000000000004}`;
+      expect(portable(bytes(long), 256)).toEqual({ userId: 'u'.repeat(40), value: 0.1 + 0.2 });
+      expect(portable(bytes('{"value":1,"userId":"ab"}'), 256)).toEqual({ userId: 'ab', value: 1 });
+    } finally {
+      vi.unstubAllGlobals();
+      vi.resetModules();
+    }
   });
 });
 
