@@ -1,0 +1,469 @@
+/**
+ * HTTP benchmark: each adapter's example server against a bare server on the same framework,
+ * the server pinned to one CPU and wrk to another, so the figures are the server's own cost.
+ *
+ *   pnpm bench:http [--only node,uws-bare] [--duration 10s] [--connections 100,1000]
+ *                   [--threads 1] [--warmup 2s] [--json] [--cpu-prof]
+ *   pnpm bench:http --rss-1m [--requests 1000000]   # RSS after exactly that many events
+ *
+ * Servers run as esbuild bundles on bare node (`--tsx` runs the sources through tsx instead,
+ * which adds about 40 MB of RSS). `--cpu-prof` prints each server's hottest functions.
+ *
+ * Needs Linux (taskset, /proc), two or more CPUs, and wrk (`apt-get install -y wrk`).
+ */
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { bundle } from './http/bundle.js';
+import { cpuSeconds, memory } from './http/proc.js';
+import { hotSpots, mainThreadProfile } from './http/profile.js';
+import { getText, type Program, type ServerProcess, startServer } from './http/server.js';
+import { hasWrk, runWrk, type WrkResult } from './http/wrk.js';
+
+interface Target {
+  readonly name: string;
+  readonly entry: string;
+  /** An adapter's bare counterpart; baselines have none. */
+  readonly baseline?: string;
+  /** The adapter's goal for RSS after a 1M-event run, in MB. */
+  readonly rssGoalMb?: number;
+}
+
+// Pairs next to each other, so a change in machine load hits both sides of a ratio alike.
+const TARGETS: readonly Target[] = [
+  { name: 'node-bare', entry: 'bench/baselines/node.ts' },
+  { name: 'node', entry: 'examples/node/src/main.ts', baseline: 'node-bare', rssGoalMb: 110 },
+  { name: 'fastify-bare', entry: 'bench/baselines/fastify.ts' },
+  { name: 'fastify', entry: 'examples/fastify/src/main.ts', baseline: 'fastify-bare', rssGoalMb: 110 },
+  { name: 'uws-bare', entry: 'bench/baselines/uws.ts' },
+  { name: 'uws', entry: 'examples/uws/src/main.ts', baseline: 'uws-bare', rssGoalMb: 70 },
+];
+const ADAPTER_GOAL = { min: 0.9, aim: 1.0 };
+const UWS_OVER_NODE_GOAL = 1.8;
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url)).replace(/\/$/, '');
+const SCRIPT = join(ROOT, 'bench/wrk/event.lua');
+const MB = 1024 * 1024;
+
+interface Options {
+  readonly targets: readonly Target[];
+  readonly durationSeconds: number;
+  readonly warmupSeconds: number;
+  readonly connections: readonly number[];
+  readonly threads: number;
+  readonly serverCpu: number;
+  readonly clientCpu: number;
+  readonly json: boolean;
+  readonly rss1m: boolean;
+  readonly requests: number;
+  readonly profileDir: string | undefined;
+  /** Run the TypeScript sources through tsx instead of a bundle (RSS then includes tsx). */
+  readonly tsx: boolean;
+}
+
+interface Run {
+  readonly target: string;
+  readonly connections: number;
+  readonly requestsPerSecond: number;
+  readonly p50Ms: number;
+  readonly p99Ms: number;
+  readonly serverCpuUsPerRequest: number;
+  readonly serverCpuPercent: number;
+  readonly clientCpuPercent: number;
+  readonly rssMb: number;
+  readonly peakRssMb: number;
+  /** Events the server counted during the measured window. */
+  readonly counted: number;
+  readonly completed: number;
+  readonly issued: number;
+  /** Empty when the run is clean and the server's count is consistent with wrk's. */
+  readonly problems: readonly string[];
+  readonly hotSpots?: readonly { name: string; percent: number }[];
+}
+
+function parseOptions(argv: string[]): Options {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      only: { type: 'string' },
+      duration: { type: 'string', default: '10s' },
+      warmup: { type: 'string', default: '2s' },
+      connections: { type: 'string', default: '100' },
+      threads: { type: 'string', default: '1' },
+      'server-cpu': { type: 'string', default: '0' },
+      'client-cpu': { type: 'string', default: '1' },
+      json: { type: 'boolean', default: false },
+      'rss-1m': { type: 'boolean', default: false },
+      requests: { type: 'string', default: '1000000' },
+      'cpu-prof': { type: 'boolean', default: false },
+      tsx: { type: 'boolean', default: false },
+    },
+  });
+  const rss1m = values['rss-1m'];
+  const names = values.only?.split(',').map((name) => name.trim());
+  for (const name of names ?? []) {
+    if (!TARGETS.some((target) => target.name === name)) {
+      const known = TARGETS.map((target) => target.name).join(', ');
+      throw new TypeError(`Expected --only to name targets among ${known}, got ${JSON.stringify(name)}`);
+    }
+  }
+  // The RSS goals are the adapters'; baselines join an RSS run only when asked for by name.
+  const targets = TARGETS.filter((target) =>
+    names ? names.includes(target.name) : !rss1m || target.baseline !== undefined,
+  );
+  const profileDir = values['cpu-prof'] ? mkdtempSync(join(tmpdir(), '1mrc-cpu-prof-')) : undefined;
+  return {
+    targets,
+    durationSeconds: seconds('--duration', values.duration),
+    warmupSeconds: seconds('--warmup', values.warmup, true),
+    connections: values.connections.split(',').map((n) => positiveInteger('--connections', n)),
+    threads: positiveInteger('--threads', values.threads),
+    serverCpu: cpuIndex('--server-cpu', values['server-cpu']),
+    clientCpu: cpuIndex('--client-cpu', values['client-cpu']),
+    json: values.json,
+    rss1m,
+    requests: positiveInteger('--requests', values.requests),
+    profileDir,
+    tsx: values.tsx,
+  };
+}
+
+function seconds(flag: string, text: string, zeroAllowed = false): number {
+  const match = /^(\d+)(s|m)?$/.exec(text);
+  const value = match ? Number(match[1]) * (match[2] === 'm' ? 60 : 1) : Number.NaN;
+  if (!(value > 0 || (zeroAllowed && value === 0))) {
+    throw new TypeError(`Expected ${flag} to be a duration like 10s or 1m, got ${JSON.stringify(text)}`);
+  }
+  return value;
+}
+
+function positiveInteger(flag: string, text: string): number {
+  const value = Number(text);
+  if (!Number.isSafeInteger(value) || value < 1) {
+    throw new TypeError(`Expected ${flag} to be a positive integer, got ${JSON.stringify(text)}`);
+  }
+  return value;
+}
+
+function cpuIndex(flag: string, text: string): number {
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < 0 || value >= availableParallelism()) {
+    throw new TypeError(`Expected ${flag} to be a CPU index below ${availableParallelism()}, got ${text}`);
+  }
+  return value;
+}
+
+async function totalRequests(url: string): Promise<number> {
+  return (JSON.parse((await getText(`${url}/stats`)).body) as { totalRequests: number }).totalRequests;
+}
+
+/** Problems that make a run's figures meaningless, as sentences; none means trust it. */
+function problemsOf(wrk: WrkResult, counted: number, server: ServerProcess): string[] {
+  const problems: string[] = [];
+  if (wrk.non2xx > 0) problems.push(`${wrk.non2xx} non-2xx answers`);
+  if (wrk.socketErrors > 0) problems.push(`${wrk.socketErrors} socket errors`);
+  // Answers still in flight when wrk stops were counted by the server but not by wrk.
+  if (counted < wrk.completed || counted > wrk.issued) {
+    problems.push(`server counted ${counted}, wrk completed ${wrk.completed} of ${wrk.issued} sent`);
+  }
+  if (/Falling back/.test(server.stderr())) problems.push('uWS fell back to its Node.js implementation');
+  return problems;
+}
+
+const bundles = mkdtempSync(join(tmpdir(), '1mrc-bench-'));
+process.on('exit', () => rmSync(bundles, { recursive: true, force: true }));
+
+/** How node runs a target: a bundle by default, so that no TypeScript loader is measured. */
+async function program(target: Target, options: Options): Promise<Program> {
+  const entry = join(ROOT, target.entry);
+  if (options.tsx) return { name: target.name, args: ['--conditions=source', '--import', 'tsx', entry] };
+  return { name: target.name, args: [await bundle(entry, target.name, bundles)] };
+}
+
+async function measure(target: Target, connections: number, options: Options): Promise<Run> {
+  const server = await startServer(await program(target, options), {
+    cpu: options.serverCpu,
+    root: ROOT,
+    profileDir: options.profileDir,
+  });
+  try {
+    const load = {
+      url: server.url,
+      script: SCRIPT,
+      cpu: options.clientCpu,
+      threads: options.threads,
+      connections,
+    };
+    if (options.warmupSeconds > 0) await runWrk({ ...load, durationSeconds: options.warmupSeconds });
+    const countedBefore = await totalRequests(server.url);
+    const cpuBefore = cpuSeconds(server.pid);
+    const wrk = await runWrk({ ...load, durationSeconds: options.durationSeconds });
+    const serverCpu = cpuSeconds(server.pid) - cpuBefore;
+    const { rss, peak } = memory(server.pid);
+    const counted = (await totalRequests(server.url)) - countedBefore;
+    const problems = problemsOf(wrk, counted, server);
+    const final = await server.stop();
+    const hot = options.profileDir ? mainThreadProfile(options.profileDir, server.pid) : undefined;
+    if (final === undefined) problems.push('no "final" line on SIGTERM');
+    return {
+      target: target.name,
+      connections,
+      requestsPerSecond: wrk.requestsPerSecond,
+      p50Ms: wrk.p50Ms,
+      p99Ms: wrk.p99Ms,
+      serverCpuUsPerRequest: (serverCpu * 1e6) / counted,
+      serverCpuPercent: (100 * serverCpu) / wrk.seconds,
+      clientCpuPercent: (100 * wrk.clientCpuSeconds) / wrk.seconds,
+      rssMb: rss / MB,
+      peakRssMb: peak / MB,
+      counted,
+      completed: wrk.completed,
+      issued: wrk.issued,
+      problems,
+      ...(hot ? { hotSpots: hotSpots(hot, ROOT) } : {}),
+    };
+  } finally {
+    await server.stop();
+  }
+}
+
+interface Ratio {
+  readonly connections: number;
+  readonly name: string;
+  /** Requests per second, numerator over denominator. */
+  readonly throughput: number;
+  /** Server CPU per request, denominator over numerator: above 1 means the numerator is cheaper. */
+  readonly efficiency: number;
+  readonly goal: number;
+  readonly met: boolean;
+}
+
+function ratios(runs: readonly Run[]): Ratio[] {
+  const result: Ratio[] = [];
+  const find = (name: string, connections: number): Run | undefined =>
+    runs.find((run) => run.target === name && run.connections === connections && run.problems.length === 0);
+  const pair = (top: Run | undefined, bottom: Run | undefined, name: string, goal: number): void => {
+    if (!top || !bottom) return;
+    const throughput = top.requestsPerSecond / bottom.requestsPerSecond;
+    const efficiency = bottom.serverCpuUsPerRequest / top.serverCpuUsPerRequest;
+    result.push({
+      connections: top.connections,
+      name,
+      throughput,
+      efficiency,
+      goal,
+      met: throughput >= goal,
+    });
+  };
+  for (const connections of new Set(runs.map((run) => run.connections))) {
+    for (const target of TARGETS) {
+      if (target.baseline === undefined) continue;
+      const name = `${target.name} / ${target.baseline}`;
+      pair(find(target.name, connections), find(target.baseline, connections), name, ADAPTER_GOAL.min);
+    }
+    pair(find('uws', connections), find('node', connections), 'uws / node', UWS_OVER_NODE_GOAL);
+  }
+  return result;
+}
+
+function table(header: readonly string[], rows: readonly (readonly string[])[]): string {
+  const widths = header.map((title, i) =>
+    Math.max(title.length, ...rows.map((row) => (row[i] ?? '').length)),
+  );
+  const line = (cells: readonly string[]): string =>
+    cells
+      .map((cell, i) => (i === 0 ? cell.padEnd(widths[i] ?? 0) : cell.padStart(widths[i] ?? 0)))
+      .join('  ');
+  return [line(header), ...rows.map(line)].join('\n');
+}
+
+const fixed = (value: number, digits = 0): string =>
+  value.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+
+function printRuns(runs: readonly Run[], ratioList: readonly Ratio[]): void {
+  const rows = runs.map((run) => [
+    run.target,
+    String(run.connections),
+    fixed(run.requestsPerSecond),
+    fixed(run.p99Ms, 2),
+    fixed(run.serverCpuUsPerRequest, 1),
+    fixed(run.serverCpuPercent),
+    fixed(run.clientCpuPercent),
+    `${fixed(run.rssMb, 1)} / ${fixed(run.peakRssMb, 1)}`,
+    run.problems.length === 0 ? `ok (${fixed(run.counted)})` : run.problems.join('; '),
+  ]);
+  const header = ['target', 'conns', 'req/s', 'p99 ms', 'CPU µs/req', 'server CPU %', 'client CPU %'];
+  console.log(table([...header, 'RSS / peak MB', 'check (events counted)'], rows));
+  console.log('');
+  const ratioRows = ratioList.map((ratio) => [
+    ratio.name,
+    String(ratio.connections),
+    `${fixed(ratio.throughput, 2)}×`,
+    `${fixed(ratio.efficiency, 2)}×`,
+    `≥ ${fixed(ratio.goal, 1)}×`,
+    ratio.met ? 'met' : 'NOT met',
+  ]);
+  console.log(table(['ratio', 'conns', 'req/s', 'CPU/req (inverse)', 'goal', ''], ratioRows));
+  for (const run of runs) {
+    if (!run.hotSpots) continue;
+    console.log(`\nCPU profile of ${run.target} at ${run.connections} connections (self time):`);
+    for (const spot of run.hotSpots) console.log(`  ${fixed(spot.percent, 1).padStart(5)}%  ${spot.name}`);
+  }
+}
+
+interface RssRun {
+  readonly target: string;
+  readonly requests: number;
+  readonly seconds: number;
+  readonly rssMb: number;
+  readonly peakRssMb: number;
+  readonly goalMb: number | undefined;
+  readonly problems: readonly string[];
+}
+
+/** The `/stats` a fresh server must show after events 0..n-1 of the challenge pattern. */
+function expectedStats(n: number): { totalRequests: number; uniqueUsers: number; sum: number } {
+  let sum = 0;
+  for (let i = 0; i < n; i++) sum += i % 1000;
+  return { totalRequests: n, uniqueUsers: Math.min(n, 75_000), sum };
+}
+
+async function measureRss(target: Target, options: Options): Promise<RssRun> {
+  const server = await startServer(await program(target, options), {
+    cpu: options.serverCpu,
+    root: ROOT,
+    profileDir: undefined,
+  });
+  try {
+    const wrk = await runWrk({
+      url: server.url,
+      script: SCRIPT,
+      cpu: options.clientCpu,
+      threads: options.threads,
+      connections: options.connections[0] ?? 100,
+      durationSeconds: 600,
+      cap: options.requests,
+    });
+    const { rss, peak } = memory(server.pid);
+    const stats = JSON.parse((await getText(`${server.url}/stats`)).body) as Record<string, unknown>;
+    const problems: string[] = [];
+    for (const [field, value] of Object.entries(expectedStats(options.requests))) {
+      if (stats[field] !== value) problems.push(`${field} is ${String(stats[field])}, expected ${value}`);
+    }
+    if (wrk.completed !== options.requests) problems.push(`wrk completed ${wrk.completed}`);
+    if (wrk.non2xx > 0 || wrk.socketErrors > 0) {
+      problems.push(`${wrk.non2xx} non-2xx, ${wrk.socketErrors} socket errors`);
+    }
+    return {
+      target: target.name,
+      requests: options.requests,
+      seconds: wrk.seconds,
+      rssMb: rss / MB,
+      peakRssMb: peak / MB,
+      goalMb: target.rssGoalMb,
+      problems,
+    };
+  } finally {
+    await server.stop();
+  }
+}
+
+function printRss(runs: readonly RssRun[]): void {
+  const rows = runs.map((run) => {
+    const goal = run.goalMb === undefined ? '' : `≤ ${run.goalMb}`;
+    const verdict = run.goalMb === undefined ? '' : run.rssMb <= run.goalMb ? 'met' : 'NOT met';
+    const check = run.problems.length === 0 ? 'ok' : run.problems.join('; ');
+    return [
+      run.target,
+      fixed(run.requests),
+      fixed(run.seconds, 1),
+      fixed(run.rssMb, 1),
+      fixed(run.peakRssMb, 1),
+    ].concat([goal, verdict, check]);
+  });
+  const header = ['target', 'events', 'seconds', 'RSS MB after', 'peak MB', 'goal MB', '', 'check'];
+  console.log(table(header, rows));
+}
+
+interface Machine {
+  readonly cpus: number;
+  readonly cpuModel: string;
+  readonly node: string;
+  /** One-minute load average: how busy the machine was, other work included. */
+  readonly loadAverage: string;
+}
+
+function machine(): Machine {
+  return {
+    cpus: availableParallelism(),
+    cpuModel: cpus()[0]?.model ?? 'unknown',
+    node: process.version,
+    loadAverage: loadavg()[0]?.toFixed(2) ?? '',
+  };
+}
+
+async function main(): Promise<void> {
+  if (!hasWrk()) {
+    console.error(
+      'wrk is not installed. On Debian/Ubuntu: apt-get install -y wrk (macOS: brew install wrk).',
+    );
+    process.exit(1);
+  }
+  if (availableParallelism() < 2) {
+    console.error('bench:http pins the server and wrk to different CPUs and needs at least two.');
+    process.exit(1);
+  }
+  const options = parseOptions(process.argv.slice(2));
+  const log = (line: string): void => {
+    if (!options.json) console.log(line);
+    else console.error(line);
+  };
+  const present = options.targets.filter((target) => {
+    if (existsSync(join(ROOT, target.entry))) return true;
+    log(`skipping ${target.name}: ${target.entry} does not exist yet`);
+    return false;
+  });
+  const before = machine();
+  log(
+    `machine: ${JSON.stringify(before)}; server on CPU ${options.serverCpu}, wrk on CPU ${options.clientCpu}`,
+  );
+
+  if (options.rss1m) {
+    const runs: RssRun[] = [];
+    for (const target of present) {
+      log(`${target.name}: ${fixed(options.requests)} events...`);
+      runs.push(await measureRss(target, options));
+    }
+    if (options.json) console.log(JSON.stringify({ machine: before, rss: runs }, null, 2));
+    else printRss(runs);
+    return;
+  }
+
+  const runs: Run[] = [];
+  for (const connections of options.connections) {
+    for (const target of present) {
+      log(`${target.name}: ${connections} connections, ${options.durationSeconds} s...`);
+      runs.push(await measure(target, connections, options));
+    }
+  }
+  const ratioList = ratios(runs);
+  if (options.json) {
+    console.log(
+      JSON.stringify({ machine: before, after: machine(), options, runs, ratios: ratioList }, null, 2),
+    );
+  } else {
+    printRuns(runs, ratioList);
+    log(`\nload average at the end: ${machine().loadAverage}`);
+  }
+}
+
+// Ctrl-C or a kill still runs the 'exit' handlers that stop servers and wrk.
+process.on('SIGINT', () => process.exit(130));
+process.on('SIGTERM', () => process.exit(143));
+
+main().catch((error: unknown) => {
+  console.error(error instanceof Error ? error.message : error);
+  process.exit(1);
+});

@@ -1,0 +1,125 @@
+/** Runs wrk (pinned to one CPU) with bench/wrk/event.lua and reads its report. */
+import { spawn, spawnSync } from 'node:child_process';
+
+export interface WrkOptions {
+  readonly url: string;
+  readonly script: string;
+  readonly cpu: number;
+  readonly threads: number;
+  readonly connections: number;
+  readonly durationSeconds: number;
+  /** Send exactly this many events, then stop (durationSeconds becomes a safety limit). */
+  readonly cap?: number | undefined;
+}
+
+export interface WrkResult {
+  /** Answers wrk received. */
+  readonly completed: number;
+  /** Requests the script built: an upper bound on what the server may have counted. */
+  readonly issued: number;
+  /** As wrk reports it: completed over its own measured run time. */
+  readonly requestsPerSecond: number;
+  readonly p50Ms: number;
+  readonly p99Ms: number;
+  readonly non2xx: number;
+  readonly socketErrors: number;
+  /** Wall-clock seconds from starting wrk to its exit (or to the last answer, when capped). */
+  readonly seconds: number;
+  /** CPU seconds wrk used (user + system). */
+  readonly clientCpuSeconds: number;
+  readonly output: string;
+}
+
+export function hasWrk(): boolean {
+  return spawnSync('wrk', ['--version']).error === undefined;
+}
+
+// `times` reports the CPU its finished children used, which /proc cannot once wrk has exited.
+// The INT trap keeps the shell alive to report when a capped run is ended with SIGINT.
+const WRAPPER = 'trap : INT; cpu=$1; shift; taskset -c "$cpu" wrk "$@"; rc=$?; times >&2; exit $rc';
+
+export function runWrk(options: WrkOptions): Promise<WrkResult> {
+  const { threads, connections, cap } = options;
+  const duration = cap === undefined ? options.durationSeconds : Math.max(options.durationSeconds, 3600);
+  const args = [
+    ...['-c', WRAPPER, 'wrk', String(options.cpu)],
+    ...[`-t${threads}`, `-c${connections}`, `-d${duration}s`, '--latency', '-s', options.script],
+    ...[options.url, '--', String(threads), ...(cap === undefined ? [] : [String(cap)])],
+  ];
+  // Its own process group, so SIGINT reaches wrk without touching the harness.
+  const child = spawn('sh', args, { detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  const kill = (): void => {
+    if (child.pid !== undefined && child.exitCode === null) process.kill(-child.pid, 'SIGKILL');
+  };
+  process.once('exit', kill);
+
+  const started = process.hrtime.bigint();
+  let ended = started;
+  let stdout = '';
+  let stderr = '';
+  // Every thread prints "capped" when its quota is answered; threads with a zero quota never do.
+  const cappedThreads = cap === undefined ? 0 : Math.min(threads, cap);
+  child.stdout.setEncoding('utf8').on('data', (text: string) => {
+    stdout += text;
+    if (cappedThreads > 0 && (stdout.match(/^capped$/gm)?.length ?? 0) === cappedThreads) {
+      ended = process.hrtime.bigint();
+      if (child.pid !== undefined) process.kill(-child.pid, 'SIGINT');
+    }
+  });
+  child.stderr.setEncoding('utf8').on('data', (text: string) => {
+    stderr += text;
+  });
+
+  return new Promise((resolve, reject) => {
+    child.once('error', reject);
+    child.once('exit', (code) => {
+      process.off('exit', kill);
+      if (ended === started) ended = process.hrtime.bigint();
+      if (code !== 0) {
+        reject(new Error(`wrk exited with ${code}:\n${stdout}\n${stderr}`));
+        return;
+      }
+      try {
+        const seconds = Number(ended - started) / 1e9;
+        resolve(parseReport(stdout, stderr, seconds));
+      } catch (error) {
+        reject(error);
+      }
+    });
+  });
+}
+
+export function parseReport(stdout: string, stderr: string, seconds: number): WrkResult {
+  const number = (pattern: RegExp, what: string): number => {
+    const match = pattern.exec(stdout);
+    if (!match) throw new Error(`wrk's report has no ${what}:\n${stdout}`);
+    return Number(match[1]);
+  };
+  const socketErrors = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(stdout);
+  const times = [...stderr.matchAll(/(\d+)m([\d.]+)s/g)].map((m) => Number(m[1]) * 60 + Number(m[2]));
+  const [childUser, childSystem] = times.slice(-2);
+  if (childUser === undefined || childSystem === undefined)
+    throw new Error(`no CPU times from sh:\n${stderr}`);
+  const completed = number(/(\d+) requests in /, 'request count');
+  return {
+    completed,
+    issued: number(/^issued (\d+)$/m, '"issued" line (from event.lua)'),
+    requestsPerSecond: number(/^Requests\/sec:\s+([\d.]+)$/m, 'Requests/sec'),
+    p50Ms: latencyMs(stdout, '50%'),
+    p99Ms: latencyMs(stdout, '99%'),
+    non2xx: Number(/Non-2xx or 3xx responses: (\d+)/.exec(stdout)?.[1] ?? 0),
+    socketErrors: socketErrors ? socketErrors.slice(1).reduce((sum, n) => sum + Number(n), 0) : 0,
+    seconds,
+    clientCpuSeconds: childUser + childSystem,
+    output: stdout,
+  };
+}
+
+const UNIT_MS: Record<string, number> = { us: 1e-3, ms: 1, s: 1e3, m: 60e3, h: 3600e3 };
+
+function latencyMs(report: string, percentile: string): number {
+  const match = new RegExp(`^\\s+${percentile}\\s+([\\d.]+)(us|ms|s|m|h)$`, 'm').exec(report);
+  const scale = match ? UNIT_MS[match[2] as string] : undefined;
+  if (!match || scale === undefined) throw new Error(`wrk's report has no ${percentile} latency:\n${report}`);
+  return Number(match[1]) * scale;
+}
