@@ -3,7 +3,7 @@
  * the server pinned to one CPU and wrk to another, so the figures are the server's own cost.
  *
  *   pnpm bench:http [--only node,uws-bare] [--duration 10s] [--connections 100,1000]
- *                   [--threads 1] [--warmup 2s] [--json] [--cpu-prof]
+ *                   [--threads 1] [--warmup 2s] [--rounds 1] [--json] [--cpu-prof]
  *   pnpm bench:http --rss-1m [--requests 1000000]   # RSS after exactly that many events
  *
  * Servers run as esbuild bundles on bare node (`--tsx` runs the sources through tsx instead,
@@ -61,6 +61,8 @@ interface Options {
   readonly profileDir: string | undefined;
   /** Run the TypeScript sources through tsx instead of a bundle (RSS then includes tsx). */
   readonly tsx: boolean;
+  /** Repeat every measurement; figures are then the medians. */
+  readonly rounds: number;
 }
 
 interface Run {
@@ -99,6 +101,7 @@ function parseOptions(argv: string[]): Options {
       requests: { type: 'string', default: '1000000' },
       'cpu-prof': { type: 'boolean', default: false },
       tsx: { type: 'boolean', default: false },
+      rounds: { type: 'string', default: '1' },
     },
   });
   const rss1m = values['rss-1m'];
@@ -127,6 +130,7 @@ function parseOptions(argv: string[]): Options {
     requests: positiveInteger('--requests', values.requests),
     profileDir,
     tsx: values.tsx,
+    rounds: positiveInteger('--rounds', values.rounds),
   };
 }
 
@@ -227,6 +231,31 @@ async function measure(target: Target, connections: number, options: Options): P
   } finally {
     await server.stop();
   }
+}
+
+/** Each figure the median of its rounds, so one stall on a busy machine does not decide. */
+function medians(rounds: readonly (readonly Run[])[]): Run[] {
+  const first = rounds[0] ?? [];
+  return first.map((run, index) => {
+    const same = rounds.map((runs) => runs[index]).filter((other): other is Run => other !== undefined);
+    const median = (figure: (run: Run) => number): number => {
+      const sorted = same.map(figure).sort((a, b) => a - b);
+      return sorted[Math.floor((sorted.length - 1) / 2)] ?? Number.NaN;
+    };
+    return {
+      ...run,
+      requestsPerSecond: median((r) => r.requestsPerSecond),
+      p50Ms: median((r) => r.p50Ms),
+      p99Ms: median((r) => r.p99Ms),
+      serverCpuUsPerRequest: median((r) => r.serverCpuUsPerRequest),
+      serverCpuPercent: median((r) => r.serverCpuPercent),
+      clientCpuPercent: median((r) => r.clientCpuPercent),
+      rssMb: median((r) => r.rssMb),
+      peakRssMb: median((r) => r.peakRssMb),
+      counted: median((r) => r.counted),
+      problems: same.flatMap((r) => r.problems),
+    };
+  });
 }
 
 interface Ratio {
@@ -441,13 +470,19 @@ async function main(): Promise<void> {
     return;
   }
 
-  const runs: Run[] = [];
-  for (const connections of options.connections) {
-    for (const target of present) {
-      log(`${target.name}: ${connections} connections, ${options.durationSeconds} s...`);
-      runs.push(await measure(target, connections, options));
+  const rounds: Run[][] = [];
+  for (let round = 1; round <= options.rounds; round++) {
+    const runs: Run[] = [];
+    for (const connections of options.connections) {
+      for (const target of present) {
+        const of = options.rounds > 1 ? ` (round ${round} of ${options.rounds})` : '';
+        log(`${target.name}: ${connections} connections, ${options.durationSeconds} s${of}...`);
+        runs.push(await measure(target, connections, options));
+      }
     }
+    rounds.push(runs);
   }
+  const runs = rounds.length === 1 ? (rounds[0] ?? []) : medians(rounds);
   const ratioList = ratios(runs);
   if (options.json) {
     console.log(

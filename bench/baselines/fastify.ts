@@ -1,8 +1,9 @@
 /**
  * Bare fastify, logger off: the body reaches the handler as a string (a `parseAs: 'string'`
  * parser that hands it through) and the handler does its own `JSON.parse`, answering a
- * pre-serialised string. That was the fastest of the handlers a fastify user would write;
- * fastify's default JSON parser (secure-json-parse) measured slower.
+ * pre-serialised string. fastify's default JSON parser (secure-json-parse, handing the handler
+ * an object) measured the same server CPU per request (18.7 against 18.6 µs, median of 5 runs),
+ * so the baseline keeps the one where the handler does the same work as the other baselines.
  */
 import { createRequire } from 'node:module';
 import { createTally, OK_BODY, onStop, portFromEnv } from './tally.js';
