@@ -1,0 +1,225 @@
+/**
+ * The cross-adapter HTTP conformance suite: what any server for the challenge must answer,
+ * as a list of named cases that run under vitest (one `it` each) or alone (`runConformance`).
+ * The expectations are the contract in `@1mrc/core/http` with its default limits; see docs/conformance.md.
+ */
+import { randomUUID } from 'node:crypto';
+import { Agent, request } from 'undici';
+import { acceptCases } from './accepts.js';
+import { propertyCase } from './property.js';
+import { rejectCases } from './rejects.js';
+import type { CaseContext, CaseDefinition, Need, ServerUnderTest, StartServer } from './types.js';
+
+export type { Answer, CaseContext, CaseDefinition, Need, ServerUnderTest, StartServer } from './types.js';
+
+export interface ConformanceOptions {
+  /**
+   * Starts a fresh server (default limits); called once for a shared server, once with a
+   * `resetToken` for the `/reset` cases, and once per case that needs zero stats.
+   */
+  readonly start: StartServer;
+  /** Runs of the fast-check property. Default 100. */
+  readonly propertyRuns?: number;
+  /** Replays a property failure: the seed fast-check printed. */
+  readonly propertySeed?: number;
+}
+
+export interface ConformanceCase {
+  readonly name: string;
+  /** Why the case cannot run against this target; unset when it can. */
+  readonly skip?: string;
+  run(): Promise<void>;
+}
+
+export interface ConformanceSuite {
+  readonly cases: readonly ConformanceCase[];
+  /** Stops every server the suite started and its connection pool. */
+  close(): Promise<void>;
+}
+
+export interface ConformanceReport {
+  readonly passed: number;
+  readonly failed: readonly { readonly name: string; readonly message: string }[];
+  readonly skipped: readonly { readonly name: string; readonly reason: string }[];
+}
+
+export function conformanceCases(
+  options: { propertyRuns?: number; propertySeed?: number } = {},
+): CaseDefinition[] {
+  const numRuns = options.propertyRuns ?? 100;
+  if (!Number.isSafeInteger(numRuns) || numRuns < 1) {
+    throw new TypeError(
+      `Expected propertyRuns to be a positive integer, got ${String(options.propertyRuns)}`,
+    );
+  }
+  const property = propertyCase({
+    numRuns,
+    ...(options.propertySeed === undefined ? {} : { seed: options.propertySeed }),
+  });
+  return [...acceptCases, ...rejectCases, property];
+}
+
+/** Where each need is served from. */
+interface Servers {
+  available(need: Need): boolean;
+  /** The server for a case; `done` runs after the case. */
+  url(need: Need): Promise<{ url: string; done?: () => Promise<void> }>;
+  readonly resetToken: string | undefined;
+  close(): Promise<void>;
+}
+
+function startedServers(start: StartServer): Servers {
+  const resetToken = `conformance-${randomUUID()}`;
+  const started: ServerUnderTest[] = [];
+  const launch = async (options: { resetToken?: string }): Promise<ServerUnderTest> => {
+    const server = await start(options);
+    started.push(server);
+    return server;
+  };
+  let shared: Promise<ServerUnderTest> | undefined;
+  let withToken: Promise<ServerUnderTest> | undefined;
+  return {
+    resetToken,
+    available: () => true,
+    url(need) {
+      if (need === 'fresh') {
+        return launch({}).then((server) => ({
+          url: server.url,
+          done: async () => {
+            started.splice(started.indexOf(server), 1);
+            await server.close();
+          },
+        }));
+      }
+      if (need === 'reset-token') {
+        withToken ??= launch({ resetToken });
+        return withToken.then(({ url }) => ({ url }));
+      }
+      shared ??= launch({});
+      return shared.then(({ url }) => ({ url }));
+    },
+    async close() {
+      await Promise.all(started.splice(0).map((server) => server.close()));
+    },
+  };
+}
+
+function runningServer(url: string, resetToken: string | undefined, agent: Agent): Servers {
+  return {
+    resetToken,
+    available(need) {
+      if (need === 'no-reset-token') return resetToken === undefined;
+      return need === 'any' || resetToken !== undefined;
+    },
+    url(need) {
+      if (need === 'fresh') {
+        return agent
+          .request({
+            origin: new URL(url).origin,
+            path: '/reset',
+            method: 'POST',
+            headers: { authorization: `Bearer ${resetToken}` },
+          })
+          .then(async (answer) => {
+            await answer.body.dump();
+            if (answer.statusCode !== 200) throw new Error(`POST /reset answered ${answer.statusCode}`);
+            return { url };
+          });
+      }
+      return Promise.resolve({ url });
+    },
+    close: async () => {},
+  };
+}
+
+const SKIP_REASON: Record<Need, string> = {
+  any: '',
+  fresh: 'needs zero stats: give a start function or the reset token',
+  'reset-token': 'needs /reset enabled: give its reset token',
+  'no-reset-token': 'needs /reset disabled, and this server has a reset token',
+};
+
+/**
+ * The suite, for a server the suite starts itself (`start`) or one already running (`url`,
+ * plus `resetToken` if it has `/reset` enabled: then zero-stats cases reset it first).
+ * Cases share a server and must run one at a time, in order.
+ */
+export function defineConformance(
+  target:
+    | ConformanceOptions
+    | {
+        readonly url: string;
+        readonly resetToken?: string;
+        readonly propertyRuns?: number;
+        readonly propertySeed?: number;
+      },
+): ConformanceSuite {
+  const agent = new Agent({ keepAliveTimeout: 1_000, headersTimeout: 10_000, bodyTimeout: 10_000 });
+  const servers =
+    'start' in target ? startedServers(target.start) : runningServer(target.url, target.resetToken, agent);
+  const cases = conformanceCases(target).map((definition): ConformanceCase => {
+    const need = definition.needs ?? 'any';
+    return {
+      name: definition.name,
+      ...(servers.available(need) ? {} : { skip: SKIP_REASON[need] }),
+      async run() {
+        if (!servers.available(need)) throw new Error(`cannot run: ${SKIP_REASON[need]}`);
+        const server = await servers.url(need);
+        const context: CaseContext = { url: server.url, resetToken: servers.resetToken, dispatcher: agent };
+        try {
+          await definition.run(context);
+        } finally {
+          await server.done?.();
+        }
+      },
+    };
+  });
+  return {
+    cases,
+    async close() {
+      await agent.close();
+      await servers.close();
+    },
+  };
+}
+
+/** Runs every case in order and reports; never throws for a failing case. */
+export async function runConformance(
+  target: string | StartServer,
+  options: { resetToken?: string; propertyRuns?: number; propertySeed?: number } = {},
+): Promise<ConformanceReport> {
+  if (typeof target === 'string') await reachable(target);
+  const suite = defineConformance(
+    typeof target === 'string' ? { ...options, url: target } : { ...options, start: target },
+  );
+  let passed = 0;
+  const failed: { name: string; message: string }[] = [];
+  const skipped: { name: string; reason: string }[] = [];
+  try {
+    for (const c of suite.cases) {
+      if (c.skip) {
+        skipped.push({ name: c.name, reason: c.skip });
+        continue;
+      }
+      try {
+        await c.run();
+        passed++;
+      } catch (error) {
+        failed.push({ name: c.name, message: error instanceof Error ? error.message : String(error) });
+      }
+    }
+  } finally {
+    await suite.close();
+  }
+  return { passed, failed, skipped };
+}
+
+/** One clear error for a server that is not there, instead of every case failing alike. */
+async function reachable(url: string): Promise<void> {
+  try {
+    const answer = await request(new URL('/health', url), { headersTimeout: 10_000, bodyTimeout: 10_000 });
+    await answer.body.dump();
+  } catch (error) {
+    throw new Error(`cannot reach ${url}: ${error instanceof Error ? error.message : String(error)}`);
+  }
+}
