@@ -12,16 +12,27 @@ import type { CaseContext, CaseDefinition, Need, ServerUnderTest, StartServer } 
 
 export type { Answer, CaseContext, CaseDefinition, Need, ServerUnderTest, StartServer } from './types.js';
 
-export interface ConformanceOptions {
+export interface PropertyOptions {
+  /** Runs of the fast-check property. Default 100. */
+  readonly propertyRuns?: number;
+  /** Replays a property failure: the seed fast-check printed. */
+  readonly propertySeed?: number;
+}
+
+/** A target the suite starts itself. */
+export interface ConformanceOptions extends PropertyOptions {
   /**
    * Starts a fresh server (default limits); called once for a shared server, once with a
    * `resetToken` for the `/reset` cases, and once per case that needs zero stats.
    */
   readonly start: StartServer;
-  /** Runs of the fast-check property. Default 100. */
-  readonly propertyRuns?: number;
-  /** Replays a property failure: the seed fast-check printed. */
-  readonly propertySeed?: number;
+}
+
+/** A server that is already running. */
+export interface RunningTarget extends PropertyOptions {
+  readonly url: string;
+  /** Its reset token, if `/reset` is enabled: cases that need zero stats reset it first. */
+  readonly resetToken?: string;
 }
 
 export interface ConformanceCase {
@@ -43,9 +54,8 @@ export interface ConformanceReport {
   readonly skipped: readonly { readonly name: string; readonly reason: string }[];
 }
 
-export function conformanceCases(
-  options: { propertyRuns?: number; propertySeed?: number } = {},
-): CaseDefinition[] {
+/** Every case, in the order they run. */
+export function conformanceCases(options: PropertyOptions = {}): CaseDefinition[] {
   const numRuns = options.propertyRuns ?? 100;
   if (!Number.isSafeInteger(numRuns) || numRuns < 1) {
     throw new TypeError(
@@ -144,16 +154,7 @@ const SKIP_REASON: Record<Need, string> = {
  * plus `resetToken` if it has `/reset` enabled: then zero-stats cases reset it first).
  * Cases share a server and must run one at a time, in order.
  */
-export function defineConformance(
-  target:
-    | ConformanceOptions
-    | {
-        readonly url: string;
-        readonly resetToken?: string;
-        readonly propertyRuns?: number;
-        readonly propertySeed?: number;
-      },
-): ConformanceSuite {
+export function defineConformance(target: ConformanceOptions | RunningTarget): ConformanceSuite {
   const agent = new Agent({ keepAliveTimeout: 1_000, headersTimeout: 10_000, bodyTimeout: 10_000 });
   const servers =
     'start' in target ? startedServers(target.start) : runningServer(target.url, target.resetToken, agent);
@@ -186,7 +187,7 @@ export function defineConformance(
 /** Runs every case in order and reports; never throws for a failing case. */
 export async function runConformance(
   target: string | StartServer,
-  options: { resetToken?: string; propertyRuns?: number; propertySeed?: number } = {},
+  options: PropertyOptions & { readonly resetToken?: string } = {},
 ): Promise<ConformanceReport> {
   if (typeof target === 'string') await reachable(target);
   const suite = defineConformance(

@@ -109,12 +109,12 @@ const bodies: fc.Arbitrary<Uint8Array> = fc.oneof(
   },
 );
 
-export interface PropertyOptions {
+export interface PropertyCaseOptions {
   readonly numRuns: number;
   readonly seed?: number;
 }
 
-export function propertyCase(options: PropertyOptions): CaseDefinition {
+export function propertyCase(options: PropertyCaseOptions): CaseDefinition {
   return {
     name: `property: for ${options.numRuns} generated bodies, the verdict of POST /event is parseEvent's`,
     needs: 'fresh',

@@ -42,6 +42,8 @@ export class RawConnection {
   #buffer: Buffer = Buffer.alloc(0);
   readonly #answers: Answer[] = [];
   #closed = false;
+  /** An answer that is not HTTP/1.1; the connection is dropped and every wait reports it. */
+  #garbled: Error | undefined;
   #wake: (() => void) | undefined;
 
   private constructor(socket: Socket) {
@@ -83,6 +85,7 @@ export class RawConnection {
   /** Waits until `count` answers arrived in all (or the server closed); returns them all. */
   async answers(count: number): Promise<Answer[]> {
     await this.#until(() => this.#answers.length >= count || this.#closed);
+    if (this.#garbled) throw this.#garbled;
     if (this.#answers.length < count) {
       throw new Error(
         `expected ${count} answer(s), the server closed the connection after ${this.#answers.length}`,
@@ -128,12 +131,18 @@ export class RawConnection {
   }
 
   #parse(): void {
-    for (;;) {
-      const parsed = parseAnswer(this.#buffer, this.#closed);
-      if (!parsed) break;
-      this.#buffer = this.#buffer.subarray(parsed.consumed);
-      // Interim answers (100 Continue) precede the real one; only final answers count.
-      if (parsed.answer.status >= 200) this.#answers.push(parsed.answer);
+    try {
+      for (;;) {
+        const parsed = parseAnswer(this.#buffer, this.#closed);
+        if (!parsed) break;
+        this.#buffer = this.#buffer.subarray(parsed.consumed);
+        // Interim answers (100 Continue) precede the real one; only final answers count.
+        if (parsed.answer.status >= 200) this.#answers.push(parsed.answer);
+      }
+    } catch (error) {
+      this.#garbled = error as Error;
+      this.#closed = true;
+      this.#socket.destroy();
     }
     this.#wake?.();
   }
