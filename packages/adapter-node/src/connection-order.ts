@@ -5,8 +5,11 @@
  * safe methods; here a request starts only once the one before it on its connection was
  * answered. A connection that is about to close starts nothing more: no answer could reach
  * the client, so nothing may be counted.
+ *
+ * `T` is whatever the caller needs to start a request later (a `ServerResponse`, a
+ * fastify `Reply`); the state lives on the socket, so nothing is allocated per request
+ * unless requests really wait.
  */
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 
 const STATE = Symbol('1mrc.connection');
@@ -15,48 +18,47 @@ const BUSY = 1;
 /** The last answer ends the connection. */
 const CLOSING = 2;
 
-/** `[req, res, req, res, …]`: requests waiting their turn, in arrival order. */
-type Waiting = (IncomingMessage | ServerResponse)[];
-
 interface Connection extends Socket {
-  [STATE]?: typeof BUSY | typeof CLOSING | Waiting | undefined;
+  /** Idle, busy, closing, or busy with requests waiting their turn in arrival order. */
+  [STATE]?: typeof BUSY | typeof CLOSING | unknown[] | undefined;
 }
 
-export type Start = (req: IncomingMessage, res: ServerResponse) => void;
-
-/** Starts `req` now if its connection is free; else queues it (or drops it if closing). */
-export function admit(req: IncomingMessage, res: ServerResponse, start: Start): void {
-  const connection: Connection = req.socket;
+/** Starts the request now if its connection is free; else queues it (or drops it if closing). */
+export function admit<T>(socket: Socket, request: T, start: (request: T) => void): void {
+  const connection: Connection = socket;
   const state = connection[STATE];
-  if (state === undefined) start(req, res);
-  else if (state === BUSY) connection[STATE] = [req, res];
-  else if (state !== CLOSING) state.push(req, res);
+  if (state === undefined) start(request);
+  else if (state === BUSY) connection[STATE] = [request];
+  else if (state !== CLOSING) state.push(request);
 }
 
-/** Marks the connection busy: `req` will be answered later (body to read, store to wait for). */
-export function hold(req: IncomingMessage): void {
-  const connection: Connection = req.socket;
+/** Marks the connection busy: its current request will be answered later. */
+export function hold(socket: Socket): void {
+  const connection: Connection = socket;
   // Requests may already be waiting behind it: keep them.
   if (connection[STATE] === undefined) connection[STATE] = BUSY;
 }
 
-/** Called once `res` is written: starts the requests that waited behind it, in order. */
-export function release(res: ServerResponse, start: Start): void {
-  const connection: Connection = res.req.socket;
+/**
+ * Called once the current request is answered: starts the requests that waited behind it,
+ * in order, until one of them is held again. `keepAlive: false` closes the queue for good.
+ */
+export function release<T>(socket: Socket, keepAlive: boolean, start: (request: T) => void): void {
+  const connection: Connection = socket;
   const state = connection[STATE];
-  if (!res.shouldKeepAlive) {
+  if (!keepAlive) {
     connection[STATE] = CLOSING;
     return;
   }
   if (state === undefined || state === CLOSING) return;
   connection[STATE] = undefined;
   if (state === BUSY) return;
-  for (let i = 0; i < state.length; i += 2) {
-    start(state[i] as IncomingMessage, state[i + 1] as ServerResponse);
-    if (connection[STATE] !== undefined) {
+  for (let i = 0; i < state.length; i++) {
+    start(state[i] as T);
+    const now = connection[STATE];
+    if (now !== undefined) {
       // That one is held (or closed the connection): the rest wait behind it.
-      const rest = state.slice(i + 2);
-      if (connection[STATE] === BUSY && rest.length > 0) connection[STATE] = rest;
+      if (now === BUSY && i + 1 < state.length) connection[STATE] = state.slice(i + 1);
       return;
     }
   }

@@ -1,8 +1,9 @@
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
-import type { Contract, Reply, RequestHead, Route } from '@1mrc/core/http';
+import type { Contract, Reply, Route } from '@1mrc/core/http';
 import { admit, hold, release } from './connection-order.js';
 import { headerLines } from './header-lines.js';
 import { readBody } from './read-body.js';
+import { requestHead } from './request-head.js';
 
 export interface ListenerOptions {
   /**
@@ -13,20 +14,6 @@ export interface ListenerOptions {
 }
 
 type BodyRoute = Extract<Route, { limit: number }>;
-
-function headOf(req: IncomingMessage): RequestHead {
-  // node:http has already built `req.headers` (it checks Host and Expect), so these are lookups.
-  const { headers } = req;
-  const length = headers['content-length'];
-  return {
-    method: req.method ?? '',
-    url: req.url ?? '/',
-    contentType: headers['content-type'],
-    // llhttp has already refused a Content-Length that is not one plain decimal number.
-    contentLength: length === undefined ? undefined : Number(length),
-    authorization: headers.authorization,
-  };
-}
 
 const never = (): boolean => false;
 
@@ -45,12 +32,12 @@ export function createRequestListener(contract: Contract, options: ListenerOptio
     if (isDraining()) res.shouldKeepAlive = false;
     res.writeHead(reply.status, headerLines(reply));
     res.end(reply.body);
-    release(res, start);
+    release(res.req.socket, res.shouldKeepAlive, start);
   };
 
-  const writeLater = (req: IncomingMessage, res: ServerResponse, reply: Reply | Promise<Reply>): void => {
+  const writeLater = (res: ServerResponse, reply: Reply | Promise<Reply>): void => {
     if (reply instanceof Promise) {
-      hold(req);
+      hold(res.req.socket);
       reply.then(
         (ready) => write(res, ready),
         () => write(res, internalError),
@@ -66,37 +53,36 @@ export function createRequestListener(contract: Contract, options: ListenerOptio
     write(res, tooLarge);
   };
 
-  const answer = (req: IncomingMessage, res: ServerResponse, route: BodyRoute, body: Uint8Array): void => {
+  const answer = (res: ServerResponse, route: BodyRoute, body: Uint8Array): void => {
     let reply: Reply | Promise<Reply>;
     try {
       reply = route.handle(body);
     } catch {
       reply = internalError;
     }
-    writeLater(req, res, reply);
+    writeLater(res, reply);
   };
 
   const routeOf = (req: IncomingMessage): Route => {
     try {
-      return contract.route(headOf(req));
+      return contract.route(requestHead(req));
     } catch {
       return { reply: internalError };
     }
   };
 
-  function start(req: IncomingMessage, res: ServerResponse): void {
+  function start(res: ServerResponse): void {
+    const { req } = res;
     const route = routeOf(req);
     if (route.limit !== undefined) {
-      hold(req);
-      readBody(req, route.limit, (body) =>
-        body === undefined ? refuse(res) : answer(req, res, route, body),
-      );
+      hold(req.socket);
+      readBody(req, route.limit, (body) => (body === undefined ? refuse(res) : answer(res, route, body)));
     } else if (route.reply === tooLarge) {
       refuse(res);
     } else {
-      writeLater(req, res, route.reply);
+      writeLater(res, route.reply);
     }
   }
 
-  return (req, res) => admit(req, res, start);
+  return (req, res) => admit(req.socket, res, start);
 }

@@ -131,6 +131,9 @@ function after(work: () => void | Promise<void>, reply: Reply): Reply | Promise<
 const INTERNAL = fail('INTERNAL', 'internal error');
 const TOO_LARGE = fail('PAYLOAD_TOO_LARGE', 'request body is too large');
 
+/** Every path `route` answers for; any other is 404. A router-based adapter registers these. */
+export const CONTRACT_PATHS = ['/event', '/events', '/stats', '/health', '/reset'] as const;
+
 export function createContract(options: ContractOptions): Contract {
   const { store, resetToken } = options;
   const maxEventBytes = positiveInteger(

@@ -1,0 +1,66 @@
+/**
+ * `@1mrc/core` on fastify 5: `oneMrcPlugin` serves the contract on your instance, `serve`
+ * starts a standalone challenge server with it.
+ */
+import type { AddressInfo } from 'node:net';
+import { createStats } from '@1mrc/core';
+import { createContract } from '@1mrc/core/http';
+import type { RunningServer, Serve } from '@1mrc/core/server';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { contractPlugin } from './plugin.js';
+
+export { type OneMrcPluginOptions, oneMrcPlugin } from './plugin.js';
+
+/** The same timeouts as `@1mrc/adapter-node` (see there for why). */
+const KEEP_ALIVE_TIMEOUT = 30_000;
+const HEADERS_TIMEOUT = 20_000;
+const REQUEST_TIMEOUT = 60_000;
+/** While draining, how often connections that finished their last answer are closed. */
+const DRAIN_INTERVAL = 25;
+
+export const serve: Serve = async (options = {}) => {
+  const { port = 8080, host = '127.0.0.1', store = createStats(), ...limits } = options;
+  let draining = false;
+  const { plugin, answerer } = contractPlugin(createContract({ ...limits, store }), {
+    isDraining: () => draining,
+  });
+  const app = Fastify({
+    logger: false,
+    keepAliveTimeout: KEEP_ALIVE_TIMEOUT,
+    requestTimeout: REQUEST_TIMEOUT,
+    maxRequestsPerSocket: 0,
+    // While draining, a request on an open connection is answered (with Connection: close), not 503.
+    return503OnClosing: false,
+    // A path the router cannot percent-decode is still the contract's to answer (a 404).
+    frameworkErrors: (_error, _request, reply) => answerer.answer(reply),
+  });
+  app.server.headersTimeout = HEADERS_TIMEOUT;
+  await app.register(plugin);
+  await app.listen({ port, host });
+  const bound = (app.server.address() as AddressInfo).port;
+  let closed: Promise<void> | undefined;
+  return {
+    url: `http://${host.includes(':') ? `[${host}]` : host}:${bound}`,
+    port: bound,
+    store,
+    close(): Promise<void> {
+      draining = true;
+      closed ??= drain(app);
+      return closed;
+    },
+  } satisfies RunningServer;
+};
+
+/**
+ * `app.close()` stops accepting and closes the connections idle at that moment; those busy
+ * then close after their answer (it says `Connection: close`), and this sweep catches any
+ * that went idle in between.
+ */
+async function drain(app: FastifyInstance): Promise<void> {
+  const sweep = setInterval(() => app.server.closeIdleConnections(), DRAIN_INTERVAL);
+  try {
+    await app.close();
+  } finally {
+    clearInterval(sweep);
+  }
+}
