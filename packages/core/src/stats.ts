@@ -76,9 +76,16 @@ export function createStats(options: StatsOptions = {}): Stats {
       return { totalRequests, users: [...users], sum: sum.export() };
     },
     mergeState(state) {
-      totalRequests += state.totalRequests;
-      for (const user of state.users) users.add(user);
+      // Check everything before changing anything: `sum.merge` validates the sum state.
+      const { totalRequests: count, users: ids } = state;
+      if (!Number.isSafeInteger(count) || count < 0 || !Array.isArray(ids) || !ids.every(isString)) {
+        throw new TypeError('Expected a StatsState: a count and a list of user ids');
+      }
       sum.merge(state.sum);
+      totalRequests += count;
+      for (const user of ids) users.add(user);
     },
   };
 }
+
+const isString = (value: unknown): value is string => typeof value === 'string';
