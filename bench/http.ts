@@ -4,7 +4,9 @@
  *
  *   pnpm bench:http [--only node,uws-bare] [--duration 10s] [--connections 100,1000]
  *                   [--threads 1] [--warmup 2s] [--rounds 1] [--json] [--cpu-prof]
- *   pnpm bench:http --rss-1m [--requests 1000000]   # RSS after exactly that many events
+ *   pnpm bench:http --rss-1m [--requests 1000000] [--client wrk,go] [--workers 1000]
+ *     RSS after exactly that many events, from wrk and/or bench/go-client (the official
+ *     challenge client's methodology: 1,000 goroutines on a keep-alive http.Client).
  *
  * Servers run as esbuild bundles on bare node (`--tsx` runs the sources through tsx instead,
  * which adds about 40 MB of RSS). `--cpu-prof` prints each server's hottest functions.
@@ -17,6 +19,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { bundle } from './http/bundle.js';
+import { buildGoClient, runGoClient } from './http/go-client.js';
 import { cpuSeconds, memory } from './http/proc.js';
 import { hotSpots, mainThreadProfile } from './http/profile.js';
 import { getText, type Program, type ServerProcess, startServer } from './http/server.js';
@@ -42,6 +45,8 @@ const TARGETS: readonly Target[] = [
 ];
 const ADAPTER_GOAL = { min: 0.9, aim: 1.0 };
 const UWS_OVER_NODE_GOAL = 1.8;
+/** Below this much of its CPU, a server was held back by something else (the client, other load). */
+const SATURATED_PERCENT = 90;
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url)).replace(/\/$/, '');
 const SCRIPT = join(ROOT, 'bench/wrk/event.lua');
@@ -63,6 +68,10 @@ interface Options {
   readonly tsx: boolean;
   /** Repeat every measurement; figures are then the medians. */
   readonly rounds: number;
+  /** Load clients for the 1M-event run. */
+  readonly clients: readonly Client[];
+  /** Concurrent workers of the Go client. */
+  readonly workers: number;
 }
 
 interface Run {
@@ -102,6 +111,8 @@ function parseOptions(argv: string[]): Options {
       'cpu-prof': { type: 'boolean', default: false },
       tsx: { type: 'boolean', default: false },
       rounds: { type: 'string', default: '1' },
+      client: { type: 'string', default: 'wrk' },
+      workers: { type: 'string', default: '1000' },
     },
   });
   const rss1m = values['rss-1m'];
@@ -131,7 +142,14 @@ function parseOptions(argv: string[]): Options {
     profileDir,
     tsx: values.tsx,
     rounds: positiveInteger('--rounds', values.rounds),
+    clients: values.client.split(',').map(client),
+    workers: positiveInteger('--workers', values.workers),
   };
+}
+
+function client(text: string): Client {
+  if (text === 'wrk' || text === 'go') return text;
+  throw new TypeError(`Expected --client to be wrk, go or wrk,go, got ${JSON.stringify(text)}`);
 }
 
 function seconds(flag: string, text: string, zeroAllowed = false): number {
@@ -335,6 +353,14 @@ function printRuns(runs: readonly Run[], ratioList: readonly Ratio[]): void {
     ratio.met ? 'met' : 'NOT met',
   ]);
   console.log(table(['ratio', 'conns', 'req/s', 'CPU/req (inverse)', 'goal', ''], ratioRows));
+  const starved = runs.filter((run) => run.serverCpuPercent < SATURATED_PERCENT).map((run) => run.target);
+  if (starved.length > 0) {
+    console.log(
+      `\nNot saturated (server CPU < ${SATURATED_PERCENT} %): ${[...new Set(starved)].join(', ')}. ` +
+        'Its req/s says more about what else ran on the machine than about the server; ' +
+        'CPU µs/req, and the ratio built from it, still compare the servers.',
+    );
+  }
   for (const run of runs) {
     if (!run.hotSpots) continue;
     console.log(`\nCPU profile of ${run.target} at ${run.connections} connections (self time):`);
@@ -342,53 +368,105 @@ function printRuns(runs: readonly Run[], ratioList: readonly Ratio[]): void {
   }
 }
 
+type Client = 'wrk' | 'go';
+
 interface RssRun {
   readonly target: string;
+  readonly client: Client;
   readonly requests: number;
   readonly seconds: number;
+  readonly requestsPerSecond: number;
+  readonly serverCpuUsPerRequest: number;
+  readonly clientCpuPercent: number;
   readonly rssMb: number;
   readonly peakRssMb: number;
   readonly goalMb: number | undefined;
   readonly problems: readonly string[];
 }
 
-/** The `/stats` a fresh server must show after events 0..n-1 of the challenge pattern. */
-function expectedStats(n: number): { totalRequests: number; uniqueUsers: number; sum: number } {
+/**
+ * The `/stats` a fresh server must show after events 0..n-1 of the challenge pattern, whose
+ * values are i % 1000 + offset (wrk's script sends offset 0, the official client 0.5).
+ */
+function expectedStats(
+  n: number,
+  offset: number,
+): { totalRequests: number; uniqueUsers: number; sum: number } {
   let sum = 0;
-  for (let i = 0; i < n; i++) sum += i % 1000;
+  for (let i = 0; i < n; i++) sum += (i % 1000) + offset;
   return { totalRequests: n, uniqueUsers: Math.min(n, 75_000), sum };
 }
 
-async function measureRss(target: Target, options: Options): Promise<RssRun> {
+interface Load {
+  readonly seconds: number;
+  readonly requestsPerSecond: number;
+  readonly clientCpuSeconds: number;
+  readonly problems: readonly string[];
+}
+
+async function drive(
+  client: Client,
+  url: string,
+  options: Options,
+  goClient: string | undefined,
+): Promise<Load> {
+  if (client === 'go') {
+    if (goClient === undefined) throw new Error('the Go client was not built');
+    const go = await runGoClient(goClient, {
+      url,
+      cpu: options.clientCpu,
+      requests: options.requests,
+      workers: options.workers,
+    });
+    const problems = go.errors > 0 ? [`${go.errors} errors, first: ${go.firstError}`] : [];
+    return { ...go, problems: go.correct ? problems : [...problems, 'go-client: /stats wrong'] };
+  }
+  const wrk = await runWrk({
+    url,
+    script: SCRIPT,
+    cpu: options.clientCpu,
+    threads: options.threads,
+    connections: options.connections[0] ?? 100,
+    durationSeconds: 600,
+    cap: options.requests,
+  });
+  const problems: string[] = [];
+  if (wrk.completed !== options.requests) problems.push(`wrk completed ${wrk.completed}`);
+  if (wrk.non2xx > 0 || wrk.socketErrors > 0) {
+    problems.push(`${wrk.non2xx} non-2xx, ${wrk.socketErrors} socket errors`);
+  }
+  return { ...wrk, problems };
+}
+
+async function measureRss(
+  target: Target,
+  client: Client,
+  options: Options,
+  goClient: string | undefined,
+): Promise<RssRun> {
   const server = await startServer(await program(target, options), {
     cpu: options.serverCpu,
     root: ROOT,
     profileDir: undefined,
   });
   try {
-    const wrk = await runWrk({
-      url: server.url,
-      script: SCRIPT,
-      cpu: options.clientCpu,
-      threads: options.threads,
-      connections: options.connections[0] ?? 100,
-      durationSeconds: 600,
-      cap: options.requests,
-    });
+    const cpuBefore = cpuSeconds(server.pid);
+    const load = await drive(client, server.url, options, goClient);
+    const serverCpu = cpuSeconds(server.pid) - cpuBefore;
     const { rss, peak } = memory(server.pid);
     const stats = JSON.parse((await getText(`${server.url}/stats`)).body) as Record<string, unknown>;
-    const problems: string[] = [];
-    for (const [field, value] of Object.entries(expectedStats(options.requests))) {
+    const problems = [...load.problems];
+    for (const [field, value] of Object.entries(expectedStats(options.requests, client === 'go' ? 0.5 : 0))) {
       if (stats[field] !== value) problems.push(`${field} is ${String(stats[field])}, expected ${value}`);
-    }
-    if (wrk.completed !== options.requests) problems.push(`wrk completed ${wrk.completed}`);
-    if (wrk.non2xx > 0 || wrk.socketErrors > 0) {
-      problems.push(`${wrk.non2xx} non-2xx, ${wrk.socketErrors} socket errors`);
     }
     return {
       target: target.name,
+      client,
       requests: options.requests,
-      seconds: wrk.seconds,
+      seconds: load.seconds,
+      requestsPerSecond: load.requestsPerSecond,
+      serverCpuUsPerRequest: (serverCpu * 1e6) / options.requests,
+      clientCpuPercent: (100 * load.clientCpuSeconds) / load.seconds,
       rssMb: rss / MB,
       peakRssMb: peak / MB,
       goalMb: target.rssGoalMb,
@@ -404,16 +482,13 @@ function printRss(runs: readonly RssRun[]): void {
     const goal = run.goalMb === undefined ? '' : `≤ ${run.goalMb}`;
     const verdict = run.goalMb === undefined ? '' : run.rssMb <= run.goalMb ? 'met' : 'NOT met';
     const check = run.problems.length === 0 ? 'ok' : run.problems.join('; ');
-    return [
-      run.target,
-      fixed(run.requests),
-      fixed(run.seconds, 1),
-      fixed(run.rssMb, 1),
-      fixed(run.peakRssMb, 1),
-    ].concat([goal, verdict, check]);
+    const load = [fixed(run.seconds, 1), fixed(run.requestsPerSecond), fixed(run.serverCpuUsPerRequest, 1)];
+    const client = fixed(run.clientCpuPercent);
+    const memory = [fixed(run.rssMb, 1), fixed(run.peakRssMb, 1), goal, verdict, check];
+    return [run.target, run.client, fixed(run.requests), ...load, client, ...memory];
   });
-  const header = ['target', 'events', 'seconds', 'RSS MB after', 'peak MB', 'goal MB', '', 'check'];
-  console.log(table(header, rows));
+  const header = ['target', 'client', 'events', 'seconds', 'req/s', 'CPU µs/req', 'client CPU %'];
+  console.log(table([...header, 'RSS MB after', 'peak MB', 'goal MB', '', 'check'], rows));
 }
 
 interface Machine {
@@ -456,14 +531,17 @@ async function main(): Promise<void> {
   });
   const before = machine();
   log(
-    `machine: ${JSON.stringify(before)}; server on CPU ${options.serverCpu}, wrk on CPU ${options.clientCpu}`,
+    `machine: ${JSON.stringify(before)}; server on CPU ${options.serverCpu}, client on CPU ${options.clientCpu}`,
   );
 
   if (options.rss1m) {
+    const goClient = options.clients.includes('go') ? buildGoClient(ROOT, bundles) : undefined;
     const runs: RssRun[] = [];
     for (const target of present) {
-      log(`${target.name}: ${fixed(options.requests)} events...`);
-      runs.push(await measureRss(target, options));
+      for (const client of options.clients) {
+        log(`${target.name}: ${fixed(options.requests)} events from ${client}...`);
+        runs.push(await measureRss(target, client, options, goClient));
+      }
     }
     if (options.json) console.log(JSON.stringify({ machine: before, rss: runs }, null, 2));
     else printRss(runs);

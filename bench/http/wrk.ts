@@ -1,5 +1,6 @@
 /** Runs wrk (pinned to one CPU) with bench/wrk/event.lua and reads its report. */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
+import { type PinnedRun, runPinned } from './pinned.js';
 
 export interface WrkOptions {
   readonly url: string;
@@ -34,72 +35,30 @@ export function hasWrk(): boolean {
   return spawnSync('wrk', ['--version']).error === undefined;
 }
 
-// `times` reports the CPU its finished children used, which /proc cannot once wrk has exited.
-// The INT trap keeps the shell alive to report when a capped run is ended with SIGINT.
-const WRAPPER = 'trap : INT; cpu=$1; shift; taskset -c "$cpu" wrk "$@"; rc=$?; times >&2; exit $rc';
-
-export function runWrk(options: WrkOptions): Promise<WrkResult> {
+export async function runWrk(options: WrkOptions): Promise<WrkResult> {
   const { threads, connections, cap } = options;
   const duration = cap === undefined ? options.durationSeconds : Math.max(options.durationSeconds, 3600);
-  const args = [
-    ...['-c', WRAPPER, 'wrk', String(options.cpu)],
-    ...[`-t${threads}`, `-c${connections}`, `-d${duration}s`, '--latency', '-s', options.script],
+  const argv = [
+    ...['wrk', `-t${threads}`, `-c${connections}`, `-d${duration}s`, '--latency', '-s', options.script],
     ...[options.url, '--', String(threads), ...(cap === undefined ? [] : [String(cap)])],
   ];
-  // Its own process group, so SIGINT reaches wrk without touching the harness.
-  const child = spawn('sh', args, { detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
-  const kill = (): void => {
-    if (child.pid !== undefined && child.exitCode === null) process.kill(-child.pid, 'SIGKILL');
-  };
-  process.once('exit', kill);
-
-  const started = process.hrtime.bigint();
-  let ended = started;
-  let stdout = '';
-  let stderr = '';
   // Every thread prints "capped" when its quota is answered; threads with a zero quota never do.
   const cappedThreads = cap === undefined ? 0 : Math.min(threads, cap);
-  child.stdout.setEncoding('utf8').on('data', (text: string) => {
-    stdout += text;
-    if (cappedThreads > 0 && (stdout.match(/^capped$/gm)?.length ?? 0) === cappedThreads) {
-      ended = process.hrtime.bigint();
-      if (child.pid !== undefined) process.kill(-child.pid, 'SIGINT');
-    }
+  const wrk = runPinned(options.cpu, argv, (stdout) => {
+    if (cappedThreads > 0 && (stdout.match(/^capped$/gm)?.length ?? 0) === cappedThreads) wrk.finish();
   });
-  child.stderr.setEncoding('utf8').on('data', (text: string) => {
-    stderr += text;
-  });
-
-  return new Promise((resolve, reject) => {
-    child.once('error', reject);
-    child.once('exit', (code) => {
-      process.off('exit', kill);
-      if (ended === started) ended = process.hrtime.bigint();
-      if (code !== 0) {
-        reject(new Error(`wrk exited with ${code}:\n${stdout}\n${stderr}`));
-        return;
-      }
-      try {
-        const seconds = Number(ended - started) / 1e9;
-        resolve(parseReport(stdout, stderr, seconds));
-      } catch (error) {
-        reject(error);
-      }
-    });
-  });
+  const run = await wrk.done;
+  if (run.code !== 0) throw new Error(`wrk exited with ${run.code}:\n${run.stdout}\n${run.stderr}`);
+  return parseReport(run);
 }
 
-export function parseReport(stdout: string, stderr: string, seconds: number): WrkResult {
+export function parseReport({ stdout, seconds, cpuSeconds }: PinnedRun): WrkResult {
   const number = (pattern: RegExp, what: string): number => {
     const match = pattern.exec(stdout);
     if (!match) throw new Error(`wrk's report has no ${what}:\n${stdout}`);
     return Number(match[1]);
   };
   const socketErrors = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(stdout);
-  const times = [...stderr.matchAll(/(\d+)m([\d.]+)s/g)].map((m) => Number(m[1]) * 60 + Number(m[2]));
-  const [childUser, childSystem] = times.slice(-2);
-  if (childUser === undefined || childSystem === undefined)
-    throw new Error(`no CPU times from sh:\n${stderr}`);
   const completed = number(/(\d+) requests in /, 'request count');
   return {
     completed,
@@ -110,7 +69,7 @@ export function parseReport(stdout: string, stderr: string, seconds: number): Wr
     non2xx: Number(/Non-2xx or 3xx responses: (\d+)/.exec(stdout)?.[1] ?? 0),
     socketErrors: socketErrors ? socketErrors.slice(1).reduce((sum, n) => sum + Number(n), 0) : 0,
     seconds,
-    clientCpuSeconds: childUser + childSystem,
+    clientCpuSeconds: cpuSeconds,
     output: stdout,
   };
 }

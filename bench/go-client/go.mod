@@ -1,0 +1,3 @@
+module github.com/1mrc/bench/go-client
+
+go 1.19
