@@ -16,7 +16,8 @@
  *    any read, merge or export.
  *
  * Why nothing ever exceeds 2^53 (so float64 stays exact):
- * - Pending low slot: < 2^21 adds of values < 2^32 each → < 2^53. High slot: < 2^21·2^21.
+ * - Pending low slot: at most 2^21 adds (the flush interval) of values below 2^32, so below
+ *   2^53. High slot: below 2^21·2^21 = 2^42.
  * - Flush: limb k receives pieces < 2^32 from at most 3 limb offsets × 32 exponents × 2
  *   halves × 2 signs = 384 deposits → |limb| < 2^32 + 384·2^32 < 2^41; each carry < 2^10.
  * - limbs[66]: a double's magnitude is below 2^1024 = 2^2098 units, so after n adds
@@ -35,7 +36,8 @@
 export interface ExactSumState {
   /**
    * Little-endian base-2^32 digits: every limb but the last in [0, 2^32), the last signed
-   * (|last| ≤ 2^52). `export` gives the shortest such array, so equal sums export equal arrays.
+   * (|last| ≤ 2^52). `export` folds a top limb of 0 or -1 into the one below until the top is
+   * neither (or alone), so equal sums export equal arrays: `{ limbs: [0] }` is zero.
    */
   readonly limbs: readonly number[];
 }
