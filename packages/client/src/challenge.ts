@@ -89,8 +89,15 @@ export interface ChallengeReport {
   readonly after: Snapshot;
   readonly validation: Validation;
   readonly client: { readonly cpuSeconds: number; readonly peakRssBytes: number };
-  /** Only for a server this run started. */
-  readonly server?: ServerUsage & { readonly pid: number; readonly final: Snapshot | null };
+  /**
+   * Only for a server this run started. `cpuSeconds` is what it used while the events were
+   * sent (comparable with the client's), `cpuSecondsTotal` includes its start-up.
+   */
+  readonly server?: ServerUsage & {
+    readonly pid: number;
+    readonly cpuSecondsTotal: number;
+    readonly final: Snapshot | null;
+  };
 }
 
 function positive(name: string, value: number | undefined, fallback: number): number {
@@ -132,7 +139,11 @@ export async function readStats(url: string): Promise<Snapshot> {
   let statusCode: number;
   let text: string;
   try {
-    const response = await request(`${url}/stats`, { headersTimeout: 30_000, bodyTimeout: 30_000, reset: true });
+    const response = await request(`${url}/stats`, {
+      headersTimeout: 30_000,
+      bodyTimeout: 30_000,
+      reset: true,
+    });
     statusCode = response.statusCode;
     text = await response.body.text();
   } catch (error) {
@@ -255,6 +266,7 @@ export async function runChallenge(options: ChallengeOptions = {}): Promise<Chal
   const url = server?.url ?? target.url ?? '';
   let final: Snapshot | undefined;
   let usage: ServerUsage | undefined;
+  let usageBefore: ServerUsage | undefined;
   let before: Snapshot;
   let after: Snapshot;
   let load: LoadResult;
@@ -262,6 +274,7 @@ export async function runChallenge(options: ChallengeOptions = {}): Promise<Chal
   try {
     before = await readStats(url);
     status(`sending ${events} events to ${url}`);
+    usageBefore = server?.usage();
     const cpuStart = process.cpuUsage();
     load = await sendAll({ ...spec, origin: url }, threads, options.onProgress);
     cpu = process.cpuUsage(cpuStart);
@@ -314,7 +327,8 @@ export async function runChallenge(options: ChallengeOptions = {}): Promise<Chal
       ? {
           server: {
             pid: server.pid,
-            cpuSeconds: usage?.cpuSeconds ?? Number.NaN,
+            cpuSeconds: (usage?.cpuSeconds ?? Number.NaN) - (usageBefore?.cpuSeconds ?? Number.NaN),
+            cpuSecondsTotal: usage?.cpuSeconds ?? Number.NaN,
             peakRssBytes: usage?.peakRssBytes ?? Number.NaN,
             final: final ?? null,
           },

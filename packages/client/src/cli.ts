@@ -132,7 +132,11 @@ function parse(args: readonly string[]) {
 
 /** A bar with the current rate on a terminal; a line every 100,000 requests otherwise. */
 function progressReporter(): { onProgress: (done: number, total: number) => void; stop: () => void } {
-  const started = Date.now();
+  let started = 0;
+  const perSecond = (done: number): number => {
+    if (started === 0) started = Date.now();
+    return Math.round(done / Math.max((Date.now() - started) / 1000, 1e-3));
+  };
   if (process.stderr.isTTY) {
     const bar = new SingleBar({
       format: '  {bar} {percentage}% | {value}/{total} | {rate} req/s | {duration}s',
@@ -142,7 +146,7 @@ function progressReporter(): { onProgress: (done: number, total: number) => void
     let begun = false;
     return {
       onProgress(done, total) {
-        const rate = Math.round(done / Math.max((Date.now() - started) / 1000, 1e-3));
+        const rate = perSecond(done);
         if (!begun) bar.start(total, done, { rate });
         begun = true;
         bar.update(done, { rate });
@@ -153,11 +157,12 @@ function progressReporter(): { onProgress: (done: number, total: number) => void
   let printed = 0;
   return {
     onProgress(done, total) {
+      perSecond(done);
       const step = Math.floor(done / 100_000) * 100_000;
       if (step <= printed && done !== total) return;
       if (done === total && printed === total) return;
       printed = done === total ? total : step;
-      const rate = Math.round(done / Math.max((Date.now() - started) / 1000, 1e-3));
+      const rate = perSecond(done);
       process.stderr.write(`  ${printed}/${total} requests (${rate} req/s)\n`);
     },
     stop: () => {},

@@ -39,7 +39,11 @@ export interface LoadResult {
   readonly endedAt: number;
 }
 
-/** Microsecond latencies up to an hour, 3 significant digits; pure JS (see README: it measured faster). */
+/**
+ * Microsecond latencies up to an hour, 3 significant digits. Pure JS: WebAssembly records
+ * faster (about 30-60 ns against 120-250 ns here) but that is under 1% of a request's
+ * ~25 µs of client CPU, and JS histograms need no init, no destroy and cross threads as is.
+ */
 export function createHistogram(): Histogram {
   return build({
     useWebAssembly: false,

@@ -36,7 +36,7 @@ export function formatReport(report: ChallengeReport): string {
     `  errors    ${errorSummary(report)}`,
     `  cpu       client ${secs(report.client.cpuSeconds)} s${
       report.server
-        ? ` · server ${secs(report.server.cpuSeconds)} s (peak RSS ${mib(report.server.peakRssBytes)} MiB)`
+        ? ` · server ${secs(report.server.cpuSeconds)} s (${secs(report.server.cpuSecondsTotal)} s with start-up; peak RSS ${mib(report.server.peakRssBytes)} MiB)`
         : ''
     }`,
     `  /stats    ${report.validation.fresh ? 'fresh server: every field checked exactly' : 'server was not fresh: the change is checked'}`,
