@@ -130,12 +130,21 @@ function parse(args: readonly string[]) {
   });
 }
 
-/** A bar with the current rate on a terminal; a line every 100,000 requests otherwise. */
-function progressReporter(): { onProgress: (done: number, total: number) => void; stop: () => void } {
-  let started = 0;
-  const perSecond = (done: number): number => {
-    if (started === 0) started = Date.now();
-    return Math.round(done / Math.max((Date.now() - started) / 1000, 1e-3));
+interface Progress {
+  onProgress(done: number, total: number): void;
+  /** Ends a running bar, so what is printed next goes below it; before the bar, does nothing. */
+  stop(): void;
+}
+
+/** A bar with the current rate (over the last second) on a terminal; a line every 100,000 otherwise. */
+function progressReporter(): Progress {
+  const window: { at: number; done: number }[] = [];
+  const currentRate = (done: number): number => {
+    const at = Date.now();
+    window.push({ at, done });
+    while (window.length > 2 && at - (window[1] as { at: number }).at >= 1000) window.shift();
+    const first = window[0] as { at: number; done: number };
+    return at === first.at ? 0 : Math.round(((done - first.done) * 1000) / (at - first.at));
   };
   if (process.stderr.isTTY) {
     const bar = new SingleBar({
@@ -143,29 +152,34 @@ function progressReporter(): { onProgress: (done: number, total: number) => void
       stream: process.stderr,
       hideCursor: true,
     });
-    let begun = false;
+    let state: 'idle' | 'running' | 'stopped' = 'idle';
     return {
       onProgress(done, total) {
-        const rate = perSecond(done);
-        if (!begun) bar.start(total, done, { rate });
-        begun = true;
+        if (state === 'stopped') return;
+        const rate = currentRate(done);
+        if (state === 'idle') bar.start(total, done, { rate });
+        state = 'running';
         bar.update(done, { rate });
       },
-      stop: () => bar.stop(),
+      stop() {
+        if (state !== 'running') return;
+        bar.stop();
+        state = 'stopped';
+      },
     };
   }
+  let started = 0;
   let printed = 0;
   return {
     onProgress(done, total) {
-      perSecond(done);
-      const step = Math.floor(done / 100_000) * 100_000;
-      if (step <= printed && done !== total) return;
-      if (done === total && printed === total) return;
-      printed = done === total ? total : step;
-      const rate = perSecond(done);
-      process.stderr.write(`  ${printed}/${total} requests (${rate} req/s)\n`);
+      if (started === 0) started = Date.now();
+      const step = done === total ? total : Math.floor(done / 100_000) * 100_000;
+      if (step <= printed) return;
+      printed = step;
+      const rate = Math.round(done / Math.max((Date.now() - started) / 1000, 1e-3));
+      process.stderr.write(`  ${done}/${total} requests (${rate} req/s on average)\n`);
     },
-    stop: () => {},
+    stop() {},
   };
 }
 
@@ -191,7 +205,10 @@ export async function main(args: readonly string[]): Promise<number> {
         ...command.options,
         ...(typeof target === 'string' ? { adapter: target } : target),
         onProgress: progress.onProgress,
-        onStatus: (message) => process.stderr.write(`${message}\n`),
+        onStatus: (message) => {
+          progress.stop();
+          process.stderr.write(`${message}\n`);
+        },
       });
       progress.stop();
       reports.push(report);
