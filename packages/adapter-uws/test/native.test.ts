@@ -1,0 +1,51 @@
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { expect, it } from 'vitest';
+
+const example = fileURLToPath(new URL('../../../examples/uws/', import.meta.url));
+
+interface Run {
+  readonly code: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** Runs the uws example; `onListening` is called once it prints its address. */
+function runExample(env: Record<string, string>, onListening?: (kill: () => void) => void): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', 'src/main.ts'], {
+      cwd: example,
+      env: { ...process.env, PORT: '0', ...env },
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      stdout += chunk;
+      if (onListening && /listening on http:\/\/127\.0\.0\.1:\d+/.test(stdout)) {
+        const callback = onListening;
+        onListening = undefined;
+        callback(() => child.kill('SIGTERM'));
+      }
+    });
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk;
+    });
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+it('refuses to start on the pure-JavaScript fallback, loudly', async () => {
+  const run = await runExample({ UWS_USE_FALLBACK: '1' });
+  expect(run.code).not.toBe(0);
+  expect(run.stderr).toContain('pure-JavaScript fallback because UWS_USE_FALLBACK=1 is set');
+  expect(run.stdout).not.toContain('listening on');
+});
+
+it('starts on the native binary and drains on SIGTERM', async () => {
+  const run = await runExample({ UWS_USE_FALLBACK: '' }, (kill) => kill());
+  expect(run.stderr).toBe('');
+  expect(run.stdout).toMatch(/adapter-uws listening on http:\/\/127\.0\.0\.1:\d+/);
+  expect(run.stdout).toContain('final {"totalRequests":0,"uniqueUsers":0,"sum":0,"avg":0}');
+  expect(run.code).toBe(0);
+});
