@@ -4,25 +4,24 @@
  * CONFORMANCE_RUNS raises the property's runs (default 100 per adapter).
  */
 import { afterAll, describe, expect, it } from 'vitest';
+import { serve as fastify } from '../packages/adapter-fastify/src/index.js';
+import { serve as node } from '../packages/adapter-node/src/index.js';
+import { serve as uws } from '../packages/adapter-uws/src/index.js';
 import { defineConformance, runConformance } from '../packages/client/src/conformance/index.js';
 import { statsReply } from '../packages/core/src/http.js';
 import { createStats } from '../packages/core/src/index.js';
 import type { RunningServer, Serve, ServeOptions } from '../packages/core/src/server.js';
 import { type Mutation, serveMutant } from './contract-server.js';
 
-const ADAPTERS: Record<string, () => Promise<{ serve: Serve }>> = {
-  node: () => import('../packages/adapter-node/src/index.js'),
-  fastify: () => import('../packages/adapter-fastify/src/index.js'),
-  uws: () => import('../packages/adapter-uws/src/index.js'),
-};
+const ADAPTERS: Readonly<Record<string, Serve>> = { node, fastify, uws };
 const only = process.env['CONFORMANCE_ADAPTERS']?.split(',');
 const adapters = Object.entries(ADAPTERS).filter(([name]) => !only || only.includes(name));
 const propertyRuns = Number(process.env['CONFORMANCE_RUNS'] ?? 100);
 
-for (const [name, load] of adapters) {
+for (const [name, serve] of adapters) {
   describe(`conformance: ${name}`, () => {
     const suite = defineConformance({
-      start: async (options) => (await load()).serve({ port: 0, ...options }),
+      start: (options) => serve({ port: 0, ...options }),
       propertyRuns,
     });
     afterAll(() => suite.close());
@@ -68,8 +67,8 @@ describe('cross-adapter', () => {
       for (const { userId, value } of EVENTS) reference.record(userId, value);
       const expected = new TextDecoder().decode(statsReply(reference.snapshot()).body);
       const served: Record<string, string> = {};
-      for (const [name, load] of adapters) {
-        const server = await (await load()).serve({ port: 0 });
+      for (const [name, serve] of adapters) {
+        const server = await serve({ port: 0 });
         try {
           served[name] = await statsAfterEvents(server);
         } finally {
