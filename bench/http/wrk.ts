@@ -23,7 +23,10 @@ export interface WrkResult {
   readonly p50Ms: number;
   readonly p99Ms: number;
   readonly non2xx: number;
+  /** Connect, read and write errors. */
   readonly socketErrors: number;
+  /** Answers slower than wrk's --timeout (10 s here): counted late, not lost. */
+  readonly timeouts: number;
   /** Wall-clock seconds from starting wrk to its exit (or to the last answer, when capped). */
   readonly seconds: number;
   /** CPU seconds wrk used (user + system). */
@@ -39,7 +42,17 @@ export async function runWrk(options: WrkOptions): Promise<WrkResult> {
   const { threads, connections, cap } = options;
   const duration = cap === undefined ? options.durationSeconds : Math.max(options.durationSeconds, 3600);
   const argv = [
-    ...['wrk', `-t${threads}`, `-c${connections}`, `-d${duration}s`, '--latency', '-s', options.script],
+    ...[
+      'wrk',
+      `-t${threads}`,
+      `-c${connections}`,
+      `-d${duration}s`,
+      '--timeout',
+      '10s',
+      '--latency',
+      '-s',
+      options.script,
+    ],
     ...[options.url, '--', String(threads), ...(cap === undefined ? [] : [String(cap)])],
   ];
   // Every thread prints "capped" when its quota is answered; threads with a zero quota never do.
@@ -58,7 +71,7 @@ export function parseReport({ stdout, seconds, cpuSeconds }: PinnedRun): WrkResu
     if (!match) throw new Error(`wrk's report has no ${what}:\n${stdout}`);
     return Number(match[1]);
   };
-  const socketErrors = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(stdout);
+  const errors = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(stdout);
   const completed = number(/(\d+) requests in /, 'request count');
   return {
     completed,
@@ -67,7 +80,8 @@ export function parseReport({ stdout, seconds, cpuSeconds }: PinnedRun): WrkResu
     p50Ms: latencyMs(stdout, '50%'),
     p99Ms: latencyMs(stdout, '99%'),
     non2xx: Number(/Non-2xx or 3xx responses: (\d+)/.exec(stdout)?.[1] ?? 0),
-    socketErrors: socketErrors ? socketErrors.slice(1).reduce((sum, n) => sum + Number(n), 0) : 0,
+    socketErrors: errors ? Number(errors[1]) + Number(errors[2]) + Number(errors[3]) : 0,
+    timeouts: Number(errors?.[4] ?? 0),
     seconds,
     clientCpuSeconds: cpuSeconds,
     output: stdout,
@@ -77,7 +91,7 @@ export function parseReport({ stdout, seconds, cpuSeconds }: PinnedRun): WrkResu
 const UNIT_MS: Record<string, number> = { us: 1e-3, ms: 1, s: 1e3, m: 60e3, h: 3600e3 };
 
 function latencyMs(report: string, percentile: string): number {
-  const match = new RegExp(`^\\s+${percentile}\\s+([\\d.]+)(us|ms|s|m|h)$`, 'm').exec(report);
+  const match = new RegExp(`^\\s+${percentile}\\s+([\\d.]+)(us|ms|s|m|h)\\s*$`, 'm').exec(report);
   const scale = match ? UNIT_MS[match[2] as string] : undefined;
   if (!match || scale === undefined) throw new Error(`wrk's report has no ${percentile} latency:\n${report}`);
   return Number(match[1]) * scale;
