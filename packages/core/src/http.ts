@@ -95,7 +95,7 @@ type Media = 'json' | 'ndjson' | 'unsupported';
 
 function mediaType(contentType: string | undefined): Media {
   // A missing Content-Type is accepted: minimal challenge clients omit it.
-  if (contentType === undefined || contentType === '') return 'json';
+  if (contentType === undefined || contentType === '' || contentType === 'application/json') return 'json';
   const semicolon = contentType.indexOf(';');
   const type = (semicolon === -1 ? contentType : contentType.slice(0, semicolon)).trim().toLowerCase();
   if (type === 'application/json' || (type.startsWith('application/') && type.endsWith('+json')))
@@ -111,21 +111,6 @@ function constantTimeEqual(a: string, b: string): boolean {
   let diff = x.length ^ y.length;
   for (let i = 0; i < x.length; i++) diff |= (x[i] as number) ^ (y[i % y.length] ?? 0);
   return diff === 0;
-}
-
-/** Runs `work`, then answers `reply`; a throw or a rejection becomes a bare 500. */
-function after(work: () => void | Promise<void>, reply: Reply): Reply | Promise<Reply> {
-  try {
-    const pending = work();
-    return pending === undefined
-      ? reply
-      : pending.then(
-          () => reply,
-          () => INTERNAL,
-        );
-  } catch {
-    return INTERNAL;
-  }
 }
 
 const INTERNAL = fail('INTERNAL', 'internal error');
@@ -162,11 +147,48 @@ export function createContract(options: ContractOptions): Contract {
   const ONLY_GET = allowed('GET');
   const ONLY_POST = allowed('POST');
 
-  const post = (
-    head: RequestHead,
-    limit: number,
-    handle: (body: Uint8Array, media: Media) => Reply | Promise<Reply>,
-  ): Route => {
+  /** Answers `reply` once `pending` (the store's answer) settles; a rejection becomes a bare 500. */
+  const settle = (pending: void | Promise<void>, reply: Reply): Reply | Promise<Reply> =>
+    pending === undefined
+      ? reply
+      : pending.then(
+          () => reply,
+          () => INTERNAL,
+        );
+
+  // Routes are built once: the hot path (`POST /event` with JSON) allocates no closure per request.
+  const recordEvent = (body: Uint8Array): Reply | Promise<Reply> => {
+    const parsed = parseEvent(body, parseOptions);
+    if (!parsed.ok) return errorReply(parsed.error);
+    try {
+      return settle(store.record(parsed.value.userId, parsed.value.value), OK);
+    } catch {
+      return INTERNAL;
+    }
+  };
+
+  const recordBatch = (format: 'json' | 'ndjson') => {
+    const batchOptions = { ...parseOptions, maxEvents, format };
+    return (body: Uint8Array): Reply | Promise<Reply> => {
+      const parsed = parseBatch(body, batchOptions);
+      if (!parsed.ok) return errorReply(parsed.error);
+      const events = parsed.value;
+      try {
+        return settle(store.recordBatch(events), json(200, { accepted: events.length }));
+      } catch {
+        return INTERNAL;
+      }
+    };
+  };
+
+  const EVENT: Route = { limit: maxEventBytes, handle: recordEvent };
+  const EVENT_NOT_NDJSON: Route = {
+    reply: fail('UNSUPPORTED_MEDIA_TYPE', 'POST /event takes one JSON object'),
+  };
+  const BATCH: Route = { limit: maxBatchBytes, handle: recordBatch('json') };
+  const BATCH_NDJSON: Route = { limit: maxBatchBytes, handle: recordBatch('ndjson') };
+
+  const post = (head: RequestHead, jsonRoute: Route, ndjsonRoute: Route): Route => {
     if (head.method !== 'POST') return { reply: ONLY_POST };
     const media = mediaType(head.contentType);
     if (media === 'unsupported') {
@@ -177,27 +199,11 @@ export function createContract(options: ContractOptions): Contract {
         ),
       };
     }
-    if (head.contentLength !== undefined && head.contentLength > limit) return { reply: TOO_LARGE };
-    return { limit, handle: (body) => handle(body, media) };
-  };
-
-  const recordEvent = (body: Uint8Array, media: Media): Reply | Promise<Reply> => {
-    if (media !== 'json') return fail('UNSUPPORTED_MEDIA_TYPE', 'POST /event takes one JSON object');
-    const parsed = parseEvent(body, parseOptions);
-    if (!parsed.ok) return errorReply(parsed.error);
-    const { userId, value } = parsed.value;
-    return after(() => store.record(userId, value), OK);
-  };
-
-  const recordBatch = (body: Uint8Array, media: Media): Reply | Promise<Reply> => {
-    const parsed = parseBatch(body, {
-      ...parseOptions,
-      maxEvents,
-      format: media === 'ndjson' ? 'ndjson' : 'json',
-    });
-    if (!parsed.ok) return errorReply(parsed.error);
-    const events = parsed.value;
-    return after(() => store.recordBatch(events), json(200, { accepted: events.length }));
+    const route = media === 'json' ? jsonRoute : ndjsonRoute;
+    if (route.limit !== undefined && head.contentLength !== undefined && head.contentLength > route.limit) {
+      return { reply: TOO_LARGE };
+    }
+    return route;
   };
 
   const stats = (): Reply | Promise<Reply> => {
@@ -214,7 +220,14 @@ export function createContract(options: ContractOptions): Contract {
     if (head.method !== 'POST') return { reply: ONLY_POST };
     const authorized = constantTimeEqual(head.authorization ?? '', `Bearer ${resetToken}`);
     if (!authorized) return { reply: UNAUTHORIZED };
-    return { limit: maxEventBytes, handle: () => after(() => store.reset(), OK) };
+    const handle = (): Reply | Promise<Reply> => {
+      try {
+        return settle(store.reset(), OK);
+      } catch {
+        return INTERNAL;
+      }
+    };
+    return { limit: maxEventBytes, handle };
   };
 
   return {
@@ -223,9 +236,9 @@ export function createContract(options: ContractOptions): Contract {
       const path = query === -1 ? head.url : head.url.slice(0, query);
       switch (path) {
         case '/event':
-          return post(head, maxEventBytes, recordEvent);
+          return post(head, EVENT, EVENT_NOT_NDJSON);
         case '/events':
-          return post(head, maxBatchBytes, recordBatch);
+          return post(head, BATCH, BATCH_NDJSON);
         case '/stats':
           return head.method === 'GET' ? { reply: stats() } : { reply: ONLY_GET };
         case '/health':
