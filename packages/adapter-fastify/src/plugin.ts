@@ -8,8 +8,6 @@ export interface OneMrcPluginOptions extends Omit<ContractOptions, 'store'> {
   readonly store?: EventStore;
   /** Answer the contract's 404 for any path no route takes (fastify's 404 handler). Default `true`. */
   readonly notFound?: boolean;
-  /** Asked before each answer: while it returns `true`, answers close their connection. */
-  readonly isDraining?: () => boolean;
 }
 
 const never = (): boolean => false;
@@ -20,10 +18,14 @@ const never = (): boolean => false;
  */
 export function contractPlugin(
   contract: Contract,
-  options: Pick<OneMrcPluginOptions, 'notFound' | 'isDraining'> = {},
+  options: { readonly notFound?: boolean; readonly isDraining?: () => boolean } = {},
 ): { plugin: FastifyPluginCallback; answerer: Answerer } {
   const { notFound = true, isDraining = never } = options;
-  const answerer = createAnswerer(contract, isDraining);
+  // From `close()` on, answers say `Connection: close`: fastify closes only the connections idle
+  // when it starts closing, so one that answers a request in flight then would stay open.
+  // `preClose` runs a few ticks after `close()`; `isDraining` lets `serve` start at once.
+  let closing = false;
+  const answerer = createAnswerer(contract, () => closing || isDraining());
   // Only reached if a request got past the hook, which answers every request itself.
   const unreachable = (_request: unknown, reply: FastifyReply): void => answerer.fail(reply);
 
@@ -40,6 +42,10 @@ export function contractPlugin(
     // `done`: fastify's parsing, validation and handler steps do not run for these requests.
     instance.addHook('onRequest', (_request, reply, _done) => answerer.answer(reply));
     instance.setErrorHandler((_error, _request, reply) => answerer.fail(reply));
+    instance.addHook('preClose', (next) => {
+      closing = true;
+      next();
+    });
     for (const url of CONTRACT_PATHS) instance.all(url, { logLevel: 'warn' }, unreachable);
     if (notFound) instance.setNotFoundHandler(unreachable);
     done();
@@ -52,7 +58,7 @@ export function contractPlugin(
  * handlers apply to its own routes (and, with `notFound`, to unmatched paths) only.
  */
 export const oneMrcPlugin: FastifyPluginCallback<OneMrcPluginOptions> = (instance, options, done) => {
-  const { store = createStats(), notFound, isDraining, ...limits } = options;
+  const { store = createStats(), notFound, ...limits } = options;
   let contract: Contract;
   try {
     contract = createContract({ ...limits, store });
@@ -60,5 +66,5 @@ export const oneMrcPlugin: FastifyPluginCallback<OneMrcPluginOptions> = (instanc
     done(error as Error);
     return;
   }
-  contractPlugin(contract, { notFound, isDraining }).plugin(instance, {}, done);
+  contractPlugin(contract, { notFound }).plugin(instance, {}, done);
 };

@@ -3,8 +3,8 @@ import { oneMrcPlugin, serve } from '@1mrc/adapter-fastify';
 import { createStats } from '@1mrc/core';
 import { createContract } from '@1mrc/core/http';
 import Fastify, { type FastifyInstance } from 'fastify';
-import { afterEach, describe, expect, it } from 'vitest';
-import { describeAdapter } from '../../adapter-node/test/behaviour.js';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { describeAdapter, gatedStore } from '../../adapter-node/test/behaviour.js';
 import { exchange } from '../../adapter-node/test/raw-http.js';
 
 describeAdapter('adapter-fastify', serve);
@@ -101,6 +101,25 @@ describe('oneMrcPlugin on an instance you own', () => {
     await post(`${url}/event`, '{"userId":"a","value":1}');
     await fetch(`${url}/stats`);
     expect(lines.filter((line) => line.includes('"url"'))).toEqual([]);
+  });
+
+  it('answers requests in flight when you close the instance, then lets it close', async () => {
+    const gated = gatedStore();
+    const url = await start(async (app) => {
+      await app.register(oneMrcPlugin, { store: gated.store });
+      // preClose hooks run plugin by plugin in order, so this one runs after the plugin's.
+      await app.register(async (later) => later.addHook('preClose', async () => gated.release()));
+    });
+    const inFlight = [1, 2, 3].map((value) => post(`${url}/event`, JSON.stringify({ userId: 'a', value })));
+    await vi.waitFor(() => expect(gated.waiting()).toBe(3));
+    const closing = app?.close();
+    const answers = await Promise.all(inFlight);
+    expect(answers.map((a) => [a.status, a.headers.get('connection')])).toEqual(
+      Array(3).fill([200, 'close']),
+    );
+    // Told so, no client reuses a connection that the server is about to close.
+    await closing;
+    app = undefined;
   });
 
   it('refuses to be registered under a prefix', async () => {
