@@ -35,8 +35,13 @@ export const serve: Serve = async (options = {}) => {
     frameworkErrors: (_error, _request, reply) => answerer.answer(reply),
   });
   app.server.headersTimeout = HEADERS_TIMEOUT;
-  await app.register(plugin);
-  await app.listen({ port, host });
+  try {
+    await app.register(plugin);
+    await app.listen({ port, host });
+  } catch (error) {
+    await app.close();
+    throw error;
+  }
   const bound = (app.server.address() as AddressInfo).port;
   let closed: Promise<void> | undefined;
   return {

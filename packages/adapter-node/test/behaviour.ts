@@ -183,6 +183,28 @@ export function describeAdapter(name: string, serve: Serve): void {
     });
   });
 
+  describe(`${name}: starting`, () => {
+    it('binds 127.0.0.1 by default and reports the port it got', async () => {
+      const server = await serve({ port: 0 });
+      try {
+        expect(server.port).toBeGreaterThan(0);
+        expect(server.url).toBe(`http://127.0.0.1:${server.port}`);
+      } finally {
+        await server.close();
+      }
+    });
+
+    it('rejects when the port is taken, and refuses bad limits', async () => {
+      const first = await serve({ port: 0 });
+      try {
+        await expect(serve({ port: first.port })).rejects.toMatchObject({ code: 'EADDRINUSE' });
+      } finally {
+        await first.close();
+      }
+      await expect(serve({ port: 0, maxBatchEvents: 1.5 })).rejects.toThrow(/maxBatchEvents.*1\.5/);
+    });
+  });
+
   describe(`${name}: stores that wait or fail`, () => {
     it('answers 200 only after an async store took the event', async () => {
       const inner = createStats();

@@ -28,24 +28,3 @@ describe('createRequestListener', () => {
     }
   });
 });
-
-describe('serve', () => {
-  it('binds 127.0.0.1 by default and reports the port it got', async () => {
-    const server = await serve({ port: 0 });
-    try {
-      expect(server.url).toBe(`http://127.0.0.1:${server.port}`);
-      expect(server.port).toBeGreaterThan(0);
-    } finally {
-      await server.close();
-    }
-  });
-
-  it('rejects when the port is taken', async () => {
-    const first = await serve({ port: 0 });
-    try {
-      await expect(serve({ port: first.port })).rejects.toMatchObject({ code: 'EADDRINUSE' });
-    } finally {
-      await first.close();
-    }
-  });
-});
