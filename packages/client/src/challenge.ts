@@ -234,6 +234,8 @@ function problemsOf(load: LoadResult, validation: Validation, after: Snapshot, f
 export async function runChallenge(options: ChallengeOptions = {}): Promise<ChallengeReport> {
   const target = resolveTarget(options);
   const events = positive('requests', options.requests, 1_000_000);
+  // Progress counters are Int32Array slots (Atomics work on integer arrays only).
+  if (events > 2 ** 31 - 1) throw new TypeError(`Expected requests to be at most 2^31 - 1, got ${events}`);
   const pattern = createPattern(options.pattern ?? 'seed', positive('users', options.users, 75_000));
   const batch = options.batch === undefined ? undefined : positive('batch', options.batch, 1);
   const spec: LoadSpec = {

@@ -113,6 +113,7 @@ describe('runChallenge against a wrong server', () => {
 describe('runChallenge options', () => {
   it.each([
     [{ requests: 0 }, /requests to be a positive integer, got 0/],
+    [{ requests: 2 ** 31 }, /requests to be at most 2\^31 - 1, got 2147483648/],
     [{ concurrency: 1.5 }, /concurrency to be a positive integer, got 1.5/],
     [{ url: 'ftp://x' }, /http:\/\/ URL, got ftp:\/\/x/],
     [{ url: 'http://127.0.0.1:1', adapter: 'uws' as const }, /at most one of adapter, url and command/],
