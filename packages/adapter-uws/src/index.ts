@@ -5,11 +5,10 @@
 
 import type { HttpRequest, HttpResponse, us_listen_socket, us_socket } from 'uWebSockets.js';
 import { createStats } from '@1mrc/core';
-import { createContract, type Reply, type RequestHead, type Route } from '@1mrc/core/http';
+import { createContract, type RequestHead, type Route } from '@1mrc/core/http';
 import type { RunningServer, Serve, ServeOptions } from '@1mrc/core/server';
-import { readBody } from './body.js';
+import { Exchange } from './exchange.js';
 import { createNativeApp } from './native.js';
-import { writeReply } from './reply.js';
 
 /**
  * uWS lower-cases the method (`getCaseSensitiveMethod` too, in this build) and closes the
@@ -46,70 +45,27 @@ export const serve: Serve = async (options: ServeOptions = {}): Promise<RunningS
 
   // Requests whose handler has run but whose reply is not written yet, for a graceful close.
   let inFlight = 0;
-  let closing = false;
   let onIdle: (() => void) | undefined;
-  const settle = (): void => {
-    if (--inFlight === 0) onIdle?.();
+  const connections = {
+    contract,
+    closing: false,
+    settle(): void {
+      if (--inFlight === 0) onIdle?.();
+    },
   };
 
   app.any('/*', (res: HttpResponse, req: HttpRequest) => {
     inFlight++;
     const head = readHead(req);
-    let done = false;
-    let aborted = false;
-    const send = (reply: Reply, closeConnection = closing): void => {
-      if (done || aborted) return;
-      done = true;
-      try {
-        writeReply(res, reply, head.method === 'HEAD', closeConnection);
-      } catch {
-        // Only a malformed reply (a contract bug) gets here; a throw out of a uWS callback
-        // would end the process, so the connection goes instead.
-        res.close();
-      }
-      settle();
-    };
-    // Past the handler, writes are batched in one cork, and never made after an abort.
-    const sendLater = (reply: Promise<Reply>): void => {
-      const write = (value: Reply): void => {
-        if (!aborted) res.cork(() => send(value));
-      };
-      reply.then(write, () => write(contract.internalError));
-    };
-    const answer = (reply: Reply | Promise<Reply>): void =>
-      reply instanceof Promise ? sendLater(reply) : send(reply);
-    const onAborted = (): void => {
-      aborted = true;
-      if (!done) settle();
-    };
-
+    const exchange = new Exchange(res, head.method === 'HEAD', connections);
     let route: Route;
     try {
       route = contract.route(head);
     } catch {
       route = { reply: contract.internalError };
     }
-    if (route.limit === undefined) {
-      if (route.reply instanceof Promise) res.onAborted(onAborted);
-      return answer(route.reply);
-    }
-    const { handle } = route;
-    res.onAborted(onAborted);
-    readBody(
-      res,
-      route.limit,
-      (body) => {
-        let reply: Reply | Promise<Reply>;
-        try {
-          reply = handle(body);
-        } catch {
-          reply = contract.internalError;
-        }
-        answer(reply);
-      },
-      // The rest of the body may be endless (chunked): answer, then drop the connection.
-      () => send(contract.tooLarge, true),
-    );
+    if (route.limit === undefined) exchange.answer(route.reply);
+    else exchange.read(route);
   });
 
   const listenSocket = await new Promise<us_listen_socket>((resolve, reject) => {
@@ -126,7 +82,7 @@ export const serve: Serve = async (options: ServeOptions = {}): Promise<RunningS
   let closed: Promise<void> | undefined;
   const close = (): Promise<void> =>
     (closed ??= new Promise((resolve) => {
-      closing = true;
+      connections.closing = true;
       uws.us_listen_socket_close(listenSocket);
       // Deferred out of whatever uWS callback settled the last request; a request that came in
       // meanwhile on a kept-alive connection is waited for too (and its connection closed).

@@ -25,7 +25,8 @@ function statusLine(status: number): string {
  * `app.close()` ends that connection when the server drains).
  */
 export function writeReply(res: HttpResponse, reply: Reply, head: boolean, closeConnection: boolean): void {
-  res.writeStatus(statusLine(reply.status));
+  // uWS starts every response as 200 OK: one native call fewer on the hot path.
+  if (reply.status !== 200) res.writeStatus(statusLine(reply.status));
   const headers = reply.headers;
   for (const name in headers) res.writeHeader(name, headers[name] as string);
   if (!head) {
