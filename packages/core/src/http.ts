@@ -40,7 +40,11 @@ export interface Reply {
   readonly body: Uint8Array;
 }
 
-/** Either the answer, or a request to read the body (at most `limit` bytes) and call `handle`. */
+/**
+ * Either the answer, or a request to read the body (at most `limit` bytes) and call `handle`.
+ * `handle` is done with `body` when it returns, even when it returns a promise: an adapter may
+ * lend it a buffer the transport reuses afterwards (uWebSockets.js does).
+ */
 export type Route =
   | { readonly reply: Reply | Promise<Reply>; readonly limit?: undefined }
   | { readonly limit: number; handle(body: Uint8Array): Reply | Promise<Reply> };
