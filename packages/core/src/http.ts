@@ -224,6 +224,7 @@ export function createContract(options: ContractOptions): Contract {
     if (head.method !== 'POST') return { reply: ONLY_POST };
     const authorized = constantTimeEqual(head.authorization ?? '', `Bearer ${resetToken}`);
     if (!authorized) return { reply: UNAUTHORIZED };
+    if (head.contentLength !== undefined && head.contentLength > maxEventBytes) return { reply: TOO_LARGE };
     const handle = (): Reply | Promise<Reply> => {
       try {
         return settle(store.reset(), OK);
