@@ -34,7 +34,7 @@ export class Exchange implements BodySink {
   /** Writes `reply`, at once if it is one, or once its promise settles. */
   answer(reply: Reply | Promise<Reply>): void {
     if (!(reply instanceof Promise)) {
-      this.send(reply, this.server.closing);
+      this.send(reply);
       return;
     }
     // uWS requires an abort handler before the request handler returns without answering.
@@ -62,9 +62,8 @@ export class Exchange implements BodySink {
     this.answer(reply);
   }
 
-  /** The rest of the body may be endless (chunked): answer, then drop the connection. */
   onTooLarge(): void {
-    this.send(this.server.contract.tooLarge, true);
+    this.send(this.server.contract.tooLarge);
   }
 
   private watchAbort(): void {
@@ -76,12 +75,15 @@ export class Exchange implements BodySink {
 
   /** Outside a uWS callback, writes go in one cork. */
   private later(reply: Reply): void {
-    if (!this.#aborted) this.res.cork(() => this.send(reply, this.server.closing));
+    if (!this.#aborted) this.res.cork(() => this.send(reply));
   }
 
-  private send(reply: Reply, closeConnection: boolean): void {
+  private send(reply: Reply): void {
     if (this.#done || this.#aborted) return;
     this.#done = true;
+    // A body past its limit, announced or found while reading, is not read on (it may be
+    // endless, chunked): the connection goes after the 413, as with the node adapter.
+    const closeConnection = this.server.closing || reply === this.server.contract.tooLarge;
     try {
       writeReply(this.res, reply, this.headOnly, closeConnection);
     } catch {

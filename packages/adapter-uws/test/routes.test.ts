@@ -123,6 +123,15 @@ describe('adapter-uws routes', () => {
     expect(await snapshot()).toEqual(before);
   });
 
+  it('answers 413 from Content-Length alone, before any body, and closes the connection', async () => {
+    const connection = await rawConnect(server.port);
+    connection.write('POST /event HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 100000\r\n\r\n{"userId"');
+    const [response] = await connection.read(1);
+    expect(response?.status).toBe(413);
+    expect(response?.headers['connection']).toBe('close');
+    await connection.closed;
+  });
+
   it('answers 413 as soon as a chunked body passes the limit, without waiting for its end', async () => {
     const connection = await rawConnect(server.port);
     const head = 'POST /event HTTP/1.1\r\nHost: 127.0.0.1\r\nTransfer-Encoding: chunked\r\n\r\n';
