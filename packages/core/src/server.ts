@@ -10,8 +10,13 @@ export interface ServeOptions extends Omit<ContractOptions, 'store'> {
   readonly port?: number;
   /** Default `127.0.0.1`; bind to all interfaces only by asking for `0.0.0.0`. */
   readonly host?: string;
-  /** The store to feed; default a new `createStats()`. */
+  /** The store to feed; default a new `createStats()`. Not with `workers` above 1. */
   readonly store?: EventStore;
+  /**
+   * Event loops to serve on, each recording into its own shard, merged exactly for `/stats`
+   * (see `@1mrc/core/workers`). `'auto'` is one per core (`os.availableParallelism()`); default 1.
+   */
+  readonly workers?: number | 'auto';
 }
 
 export interface RunningServer {
@@ -24,14 +29,19 @@ export interface RunningServer {
 
 export type Serve = (options?: ServeOptions) => Promise<RunningServer>;
 
-/** Reads `PORT`, `HOST` and `RESET_TOKEN`. */
+/** Reads `PORT`, `HOST`, `RESET_TOKEN` and `WORKERS` (a positive integer or `auto`). */
 export function optionsFromEnv(env: NodeJS.ProcessEnv = process.env): ServeOptions {
   const port = env['PORT'] === undefined ? undefined : Number(env['PORT']);
   if (port !== undefined && !(Number.isInteger(port) && port >= 0 && port < 65536)) {
     throw new TypeError(`Expected PORT to be a port number, got ${env['PORT']}`);
   }
+  const workers = env['WORKERS'] === undefined || env['WORKERS'] === '' ? undefined : env['WORKERS'];
+  if (workers !== undefined && workers !== 'auto' && !/^[1-9][0-9]*$/.test(workers)) {
+    throw new TypeError(`Expected WORKERS to be a positive integer or auto, got ${workers}`);
+  }
   return {
     ...(port === undefined ? {} : { port }),
+    ...(workers === undefined ? {} : { workers: workers === 'auto' ? 'auto' : Number(workers) }),
     ...(env['HOST'] ? { host: env['HOST'] } : {}),
     ...(env['RESET_TOKEN'] ? { resetToken: env['RESET_TOKEN'] } : {}),
   };
