@@ -4,8 +4,9 @@
  */
 import type { Snapshot } from '@1mrc/core';
 import { request } from 'undici';
+import { DEFAULT_ENGINE, ENGINES, type EngineName, runEngine } from './engines.js';
 import { type Expected, expectedFor, FIELDS, type Validation, validate } from './expected.js';
-import { type LoadResult, runLoad } from './load.js';
+import type { LoadResult } from './load.js';
 import { buildBodies, createPattern, type PatternName } from './pattern.js';
 import {
   ADAPTERS,
@@ -24,6 +25,8 @@ export interface ChallengeOptions {
   readonly url?: string;
   /** Start this command instead (it must behave like an example: PORT, HOST, SIGTERM → `final {…}`). */
   readonly command?: readonly string[];
+  /** How requests are sent: `raw` (node:net, pre-built requests) or `undici`. Default `raw`. */
+  readonly engine?: EngineName;
   /** Events to send. Default 1,000,000. */
   readonly requests?: number;
   /** Connections. Default 1,000. */
@@ -66,6 +69,7 @@ export interface ChallengeReport {
   readonly url: string;
   readonly startedAt: string;
   readonly options: {
+    readonly engine: EngineName;
     readonly requests: number;
     readonly concurrency: number;
     readonly pipelining: number;
@@ -191,7 +195,7 @@ async function sendAll(spec: LoadSpec, threads: number, onProgress?: ChallengeOp
     if (threads > 1) return await runThreads(spec, threads, progress, startTicker);
     const bodies = buildBodies(createPattern(spec.pattern, spec.users), spec.events, spec.batch);
     startTicker();
-    return await runLoad({
+    return await runEngine(spec.engine, {
       origin: spec.origin,
       path: spec.batch === undefined ? '/event' : '/events',
       bodies,
@@ -238,7 +242,12 @@ export async function runChallenge(options: ChallengeOptions = {}): Promise<Chal
   if (events > 2 ** 31 - 1) throw new TypeError(`Expected requests to be at most 2^31 - 1, got ${events}`);
   const pattern = createPattern(options.pattern ?? 'seed', positive('users', options.users, 75_000));
   const batch = options.batch === undefined ? undefined : positive('batch', options.batch, 1);
+  const engine = options.engine ?? DEFAULT_ENGINE;
+  if (!ENGINES.includes(engine)) {
+    throw new TypeError(`Expected engine to be one of ${ENGINES.join(', ')}, got ${String(engine)}`);
+  }
   const spec: LoadSpec = {
+    engine,
     origin: target.url ?? '',
     pattern: pattern.name,
     users: pattern.users,
@@ -301,6 +310,7 @@ export async function runChallenge(options: ChallengeOptions = {}): Promise<Chal
     url,
     startedAt,
     options: {
+      engine,
       requests: events,
       concurrency: spec.connections,
       pipelining: spec.pipelining,

@@ -6,6 +6,7 @@ import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { SingleBar } from 'cli-progress';
 import { type ChallengeOptions, type ChallengeReport, runChallenge } from './challenge.js';
+import { DEFAULT_ENGINE, ENGINES, type EngineName } from './engines.js';
 import { PATTERNS, type PatternName } from './pattern.js';
 import { formatReport, formatTable, writeReports } from './report.js';
 import { ADAPTERS, type AdapterName } from './server-process.js';
@@ -27,6 +28,8 @@ Load:
   --pattern <name>        seed: value i % 1000 | official: value i % 1000 + 0.5 (default seed)
   --batch <n>             POST /events with n events each instead of POST /event
   --client-threads <n>    worker threads sending requests (default 1)
+  --engine <name>         raw: node:net sockets and pre-built requests | undici
+                          (default: ${DEFAULT_ENGINE})
   --timeout <ms>          per-request and connect timeout (default 30,000)
   --max-errors <n>        stop starting requests after n failures (default 1,000)
 
@@ -94,8 +97,9 @@ export function parseCommand(args: readonly string[]): Command {
     maxErrors: count('max-errors', values['max-errors']),
   };
   const pattern: PatternName | undefined = oneOf('pattern', values.pattern, PATTERNS);
+  const engine: EngineName | undefined = oneOf('engine', values.engine, ENGINES);
   const options: ChallengeOptions = Object.fromEntries(
-    Object.entries({ ...numbers, pattern }).filter(([, v]) => v !== undefined),
+    Object.entries({ ...numbers, pattern, engine }).filter(([, v]) => v !== undefined),
   );
   return {
     help: false,
@@ -121,6 +125,7 @@ function parse(args: readonly string[]) {
       pattern: { type: 'string' },
       batch: { type: 'string' },
       'client-threads': { type: 'string' },
+      engine: { type: 'string' },
       timeout: { type: 'string' },
       'max-errors': { type: 'string' },
       json: { type: 'boolean' },

@@ -5,6 +5,7 @@ export {
   readStats,
   runChallenge,
 } from './challenge.js';
+export { DEFAULT_ENGINE, ENGINES, type EngineName } from './engines.js';
 export { type Dyadic, fromDouble, nearestDouble, roundingInterval } from './exact.js';
 export {
   type Expected,

@@ -47,6 +47,8 @@ export interface RequestBodies {
   /** Events in request k. */
   eventsIn(k: number): number;
   body(k: number): Buffer;
+  /** `body(k)` is `body(k % period)`: only the first `period` bodies are distinct. */
+  readonly period: number;
 }
 
 function gcd(a: number, b: number): number {
@@ -81,7 +83,7 @@ export function buildBodies(pattern: EventPattern, events: number, batch?: numbe
     const lcm = (pattern.userPeriod / gcd(pattern.userPeriod, pattern.valuePeriod)) * pattern.valuePeriod;
     const period = Math.max(1, Math.min(events, lcm));
     const at = pack(period, (k) => eventJson(pattern, k));
-    return { count: events, eventsIn: () => 1, body: (k) => at(k % period) };
+    return { count: events, eventsIn: () => 1, body: (k) => at(k % period), period };
   }
   const count = Math.ceil(events / batch);
   const eventsIn = (k: number): number => Math.min(batch, events - k * batch);
@@ -90,5 +92,5 @@ export function buildBodies(pattern: EventPattern, events: number, batch?: numbe
     for (let i = k * batch; i < k * batch + eventsIn(k); i++) items.push(eventJson(pattern, i));
     return `[${items.join(',')}]`;
   });
-  return { count, eventsIn, body: at };
+  return { count, eventsIn, body: at, period: count };
 }

@@ -4,11 +4,13 @@
  */
 import { Worker } from 'node:worker_threads';
 import { decodeFromCompressedBase64, encodeIntoCompressedBase64 } from 'hdr-histogram-js';
-import { createHistogram, type LoadResult, runLoad } from './load.js';
+import { type EngineName, runEngine } from './engines.js';
+import { createHistogram, type LoadResult } from './load.js';
 import { buildBodies, createPattern, type PatternName } from './pattern.js';
 
 /** Everything a thread needs to rebuild its share of the run; plain data for `postMessage`. */
 export interface LoadSpec {
+  readonly engine: EngineName;
   readonly origin: string;
   readonly pattern: PatternName;
   readonly users: number;
@@ -119,7 +121,7 @@ export async function runShare(data: ThreadData, ready: () => Promise<void>): Pr
   const { spec } = data;
   const bodies = buildBodies(createPattern(spec.pattern, spec.users), spec.events, spec.batch);
   await ready();
-  const result = await runLoad({
+  const result = await runEngine(spec.engine, {
     origin: spec.origin,
     path: spec.batch === undefined ? '/event' : '/events',
     bodies,

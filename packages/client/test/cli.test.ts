@@ -24,7 +24,7 @@ describe('parseCommand', () => {
     const command = parseCommand([
       ...['--adapter', 'all', '--requests', '1_000_000', '--concurrency', '1,000', '--pipelining', '4'],
       ...['--users', '10', '--pattern', 'official', '--batch', '100', '--client-threads', '2'],
-      ...['--timeout', '5000', '--max-errors', '7', '--json'],
+      ...['--timeout', '5000', '--max-errors', '7', '--engine', 'undici', '--json'],
     ]);
     expect(command).toEqual({
       help: false,
@@ -39,6 +39,7 @@ describe('parseCommand', () => {
         clientThreads: 2,
         timeoutMs: 5000,
         maxErrors: 7,
+        engine: 'undici',
       },
       json: true,
       out: 'results',
@@ -49,6 +50,7 @@ describe('parseCommand', () => {
     [['--requests', 'lots'], /--requests takes a positive integer, got "lots"/],
     [['--concurrency', '0'], /--concurrency takes a positive integer, got "0"/],
     [['--pattern', 'random'], /--pattern takes one of seed, official, got "random"/],
+    [['--engine', 'wrk'], /--engine takes one of raw, undici, got "wrk"/],
     [['--adapter', 'express'], /--adapter takes one of node, fastify, uws, all, got "express"/],
     [['--adapter', 'node', '--url', 'http://127.0.0.1:1'], /either --adapter or --url/],
     [['--frobnicate'], /Unknown option '--frobnicate'/],
