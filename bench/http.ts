@@ -3,10 +3,15 @@
  * the server pinned to one CPU and wrk to another, so the figures are the server's own cost.
  *
  *   pnpm bench:http [--only node,uws-bare] [--duration 10s] [--connections 100,1000]
- *                   [--threads 1] [--warmup 2s] [--rounds 1] [--json] [--cpu-prof]
- *   pnpm bench:http --rss-1m [--requests 1000000] [--client wrk,go] [--workers 1000]
+ *                   [--threads 1] [--warmup 2s] [--rounds 1] [--json] [--cpu-prof] [--workers 1,2]
+ *   pnpm bench:http --rss-1m [--requests 1000000] [--client wrk,go] [--goroutines 1000]
  *     RSS after exactly that many events, from wrk and/or bench/go-client (the official
  *     challenge client's methodology: 1,000 goroutines on a keep-alive http.Client).
+ *
+ * `--workers 1,2` runs each adapter with WORKERS=1, then WORKERS=2 (baselines stay at 1), and
+ * compares them: CPU is then the whole process tree's (cluster workers are child processes), and
+ * a server on N > 1 workers gets N CPUs, the client's own CPU included if there are not enough.
+ * With a bundle, worker threads and processes run the sources through tsx (see @1mrc/core/workers).
  *
  * Servers run as esbuild bundles on bare node (`--tsx` runs the sources through tsx instead,
  * which adds about 40 MB of RSS). `--cpu-prof` prints each server's hottest functions.
@@ -20,7 +25,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { bundle } from './http/bundle.js';
 import { buildGoClient, runGoClient } from './http/go-client.js';
-import { cpuSeconds, memory } from './http/proc.js';
+import { cpuSeconds, memory, treeCpuSeconds, treeMemory } from './http/proc.js';
 import { hotSpots, mainThreadProfile } from './http/profile.js';
 import { getText, type Program, type ServerProcess, startServer } from './http/server.js';
 import { hasWrk, runWrk, type WrkResult } from './http/wrk.js';
@@ -70,13 +75,17 @@ interface Options {
   readonly rounds: number;
   /** Load clients for the 1M-event run. */
   readonly clients: readonly Client[];
-  /** Concurrent workers of the Go client. */
-  readonly workers: number;
+  /** Concurrent workers (goroutines) of the Go client. */
+  readonly goroutines: number;
+  /** WORKERS for the adapters' servers, each measured in turn. */
+  readonly workers: readonly number[];
 }
 
 interface Run {
   readonly target: string;
   readonly connections: number;
+  /** The server's WORKERS (1 for baselines). */
+  readonly workers: number;
   readonly requestsPerSecond: number;
   readonly p50Ms: number;
   readonly p99Ms: number;
@@ -112,7 +121,8 @@ function parseOptions(argv: string[]): Options {
       tsx: { type: 'boolean', default: false },
       rounds: { type: 'string', default: '1' },
       client: { type: 'string', default: 'wrk' },
-      workers: { type: 'string', default: '1000' },
+      goroutines: { type: 'string', default: '1000' },
+      workers: { type: 'string', default: '1' },
     },
   });
   const rss1m = values['rss-1m'];
@@ -127,6 +137,9 @@ function parseOptions(argv: string[]): Options {
   const targets = TARGETS.filter((target) =>
     names ? names.includes(target.name) : !rss1m || target.baseline !== undefined,
   );
+  if (rss1m && values.workers !== '1') {
+    throw new TypeError('--workers applies to throughput runs, not to --rss-1m');
+  }
   const profileDir = values['cpu-prof'] ? mkdtempSync(join(tmpdir(), '1mrc-cpu-prof-')) : undefined;
   return {
     targets,
@@ -143,7 +156,8 @@ function parseOptions(argv: string[]): Options {
     tsx: values.tsx,
     rounds: positiveInteger('--rounds', values.rounds),
     clients: values.client.split(',').map(client),
-    workers: positiveInteger('--workers', values.workers),
+    goroutines: positiveInteger('--goroutines', values.goroutines),
+    workers: values.workers.split(',').map((n) => positiveInteger('--workers', n)),
   };
 }
 
@@ -205,11 +219,23 @@ async function program(target: Target, options: Options): Promise<Program> {
   return { name: target.name, args: [await bundle(entry, target.name, bundles)] };
 }
 
-async function measure(target: Target, connections: number, options: Options): Promise<Run> {
+/**
+ * One CPU for one worker; for N, N CPUs other than the client's if the machine has them, else
+ * every CPU (the client's included).
+ */
+function serverCpus(workers: number, options: Options): number | string {
+  if (workers === 1) return options.serverCpu;
+  const all = Array.from({ length: availableParallelism() }, (_, cpu) => cpu);
+  const free = all.filter((cpu) => cpu !== options.clientCpu);
+  return (free.length >= workers ? free.slice(0, workers) : all).join(',');
+}
+
+async function measure(target: Target, connections: number, workers: number, options: Options): Promise<Run> {
   const server = await startServer(await program(target, options), {
-    cpu: options.serverCpu,
+    cpu: serverCpus(workers, options),
     root: ROOT,
     profileDir: options.profileDir,
+    env: { WORKERS: String(workers) },
   });
   try {
     const load = {
@@ -221,10 +247,10 @@ async function measure(target: Target, connections: number, options: Options): P
     };
     if (options.warmupSeconds > 0) await runWrk({ ...load, durationSeconds: options.warmupSeconds });
     const countedBefore = await totalRequests(server.url);
-    const cpuBefore = cpuSeconds(server.pid);
+    const cpuBefore = treeCpuSeconds(server.pid);
     const wrk = await runWrk({ ...load, durationSeconds: options.durationSeconds });
-    const serverCpu = cpuSeconds(server.pid) - cpuBefore;
-    const { rss, peak } = memory(server.pid);
+    const serverCpu = treeCpuSeconds(server.pid) - cpuBefore;
+    const { rss, peak } = treeMemory(server.pid);
     const counted = (await totalRequests(server.url)) - countedBefore;
     const problems = problemsOf(wrk, counted, server);
     const final = await server.stop();
@@ -233,6 +259,7 @@ async function measure(target: Target, connections: number, options: Options): P
     return {
       target: target.name,
       connections,
+      workers,
       requestsPerSecond: wrk.requestsPerSecond,
       p50Ms: wrk.p50Ms,
       p99Ms: wrk.p99Ms,
@@ -255,12 +282,11 @@ async function measure(target: Target, connections: number, options: Options): P
 /** Each figure the median of its rounds, so one stall on a busy machine does not decide. */
 function medians(rounds: readonly (readonly Run[])[]): Run[] {
   const all = rounds.flat();
-  const firsts = all.filter(
-    (run, index) =>
-      all.findIndex((o) => o.target === run.target && o.connections === run.connections) === index,
-  );
+  const alike = (a: Run, b: Run): boolean =>
+    a.target === b.target && a.connections === b.connections && a.workers === b.workers;
+  const firsts = all.filter((run, index) => all.findIndex((o) => alike(o, run)) === index);
   return firsts.map((run) => {
-    const same = all.filter((other) => other.target === run.target && other.connections === run.connections);
+    const same = all.filter((other) => alike(other, run));
     const median = (figure: (run: Run) => number): number => {
       const sorted = same.map(figure).sort((a, b) => a - b);
       return sorted[Math.floor((sorted.length - 1) / 2)] ?? Number.NaN;
@@ -299,8 +325,14 @@ interface Ratio {
 
 function ratios(runs: readonly Run[]): Ratio[] {
   const result: Ratio[] = [];
-  const find = (name: string, connections: number): Run | undefined =>
-    runs.find((run) => run.target === name && run.connections === connections && run.problems.length === 0);
+  const find = (name: string, connections: number, workers = 1): Run | undefined =>
+    runs.find(
+      (run) =>
+        run.target === name &&
+        run.connections === connections &&
+        run.workers === workers &&
+        run.problems.length === 0,
+    );
   const pair = (top: Run | undefined, bottom: Run | undefined, name: string, goal: number): void => {
     if (!top || !bottom) return;
     const throughput = top.requestsPerSecond / bottom.requestsPerSecond;
@@ -321,6 +353,58 @@ function ratios(runs: readonly Run[]): Ratio[] {
   return result;
 }
 
+/** N workers against 1, same adapter and connections: what the extra cores buy, and cost. */
+interface Scaling {
+  readonly name: string;
+  readonly connections: number;
+  readonly workers: number;
+  /** Requests per second, N workers over 1. */
+  readonly throughput: number;
+  /** Server CPU per request, N workers over 1: the cost of sharding (the goal is ≤ 1.15). */
+  readonly cpuPerRequest: number;
+  readonly met: boolean;
+}
+
+const SCALING_GOAL = { throughput: 1.0, cpuPerRequest: 1.15 };
+
+function scaling(runs: readonly Run[]): Scaling[] {
+  const result: Scaling[] = [];
+  const clean = runs.filter((run) => run.problems.length === 0);
+  for (const run of clean) {
+    if (run.workers === 1) continue;
+    const one = clean.find(
+      (o) => o.target === run.target && o.connections === run.connections && o.workers === 1,
+    );
+    if (!one) continue;
+    const throughput = run.requestsPerSecond / one.requestsPerSecond;
+    const cpuPerRequest = run.serverCpuUsPerRequest / one.serverCpuUsPerRequest;
+    const met = throughput >= SCALING_GOAL.throughput && cpuPerRequest <= SCALING_GOAL.cpuPerRequest;
+    result.push({
+      name: run.target,
+      connections: run.connections,
+      workers: run.workers,
+      throughput,
+      cpuPerRequest,
+      met,
+    });
+  }
+  return result;
+}
+
+function printScaling(list: readonly Scaling[]): void {
+  if (list.length === 0) return;
+  const rows = list.map((s) => [
+    `${s.name} ×${s.workers} / ×1`,
+    String(s.connections),
+    `${fixed(s.throughput, 2)}×`,
+    `${fixed(s.cpuPerRequest, 2)}×`,
+    s.met ? 'met' : 'NOT met',
+  ]);
+  const goal = `goals: req/s ≥ ${fixed(SCALING_GOAL.throughput, 2)}×, CPU/req ≤ ${fixed(SCALING_GOAL.cpuPerRequest, 2)}×`;
+  console.log('');
+  console.log(table(['workers', 'conns', 'req/s', 'CPU µs/req', goal], rows));
+}
+
 function table(header: readonly string[], rows: readonly (readonly string[])[]): string {
   const widths = header.map((title, i) =>
     Math.max(title.length, ...rows.map((row) => (row[i] ?? '').length)),
@@ -339,6 +423,7 @@ function printRuns(runs: readonly Run[], ratioList: readonly Ratio[]): void {
   const rows = runs.map((run) => [
     run.target,
     String(run.connections),
+    String(run.workers),
     fixed(run.requestsPerSecond),
     fixed(run.p99Ms, 2),
     fixed(run.serverCpuUsPerRequest, 1),
@@ -347,8 +432,8 @@ function printRuns(runs: readonly Run[], ratioList: readonly Ratio[]): void {
     `${fixed(run.rssMb, 1)} / ${fixed(run.peakRssMb, 1)}`,
     run.problems.length === 0 ? `ok (${fixed(run.counted)})` : run.problems.join('; '),
   ]);
-  const header = ['target', 'conns', 'req/s', 'p99 ms', 'CPU µs/req', 'server CPU %', 'client CPU %'];
-  console.log(table([...header, 'RSS / peak MB', 'check (events counted)'], rows));
+  const header = ['target', 'conns', 'workers', 'req/s', 'p99 ms', 'CPU µs/req', 'server CPU %'];
+  console.log(table([...header, 'client CPU %', 'RSS / peak MB', 'check (events counted)'], rows));
   console.log('');
   const ratioRows = ratioList.map((ratio) => [
     ratio.name,
@@ -422,7 +507,7 @@ async function drive(
       url,
       cpu: options.clientCpu,
       requests: options.requests,
-      workers: options.workers,
+      workers: options.goroutines,
     });
     const problems = go.errors > 0 ? [`${go.errors} errors, first: ${go.firstError}`] : [];
     return { ...go, problems: go.correct ? problems : [...problems, 'go-client: /stats wrong'] };
@@ -559,13 +644,17 @@ async function main(): Promise<void> {
     const runs: Run[] = [];
     for (const connections of options.connections) {
       for (const target of present) {
-        const of = options.rounds > 1 ? ` (round ${round} of ${options.rounds})` : '';
-        log(`${target.name}: ${connections} connections, ${options.durationSeconds} s${of}...`);
-        try {
-          runs.push(await measure(target, connections, options));
-        } catch (error) {
-          // One failed run should not throw away the others; its ratios are simply missing.
-          log(`${target.name} at ${connections} connections failed: ${(error as Error).message}`);
+        // Baselines are single-threaded servers; WORKERS means nothing to them.
+        for (const workers of target.baseline === undefined ? [1] : options.workers) {
+          const of = options.rounds > 1 ? ` (round ${round} of ${options.rounds})` : '';
+          const on = workers > 1 ? `, ${workers} workers` : '';
+          log(`${target.name}: ${connections} connections${on}, ${options.durationSeconds} s${of}...`);
+          try {
+            runs.push(await measure(target, connections, workers, options));
+          } catch (error) {
+            // One failed run should not throw away the others; its ratios are simply missing.
+            log(`${target.name} at ${connections} connections failed: ${(error as Error).message}`);
+          }
         }
       }
     }
@@ -573,12 +662,20 @@ async function main(): Promise<void> {
   }
   const runs = rounds.length === 1 ? (rounds[0] ?? []) : medians(rounds);
   const ratioList = ratios(runs);
+  const scalingList = scaling(runs);
   if (options.json) {
-    console.log(
-      JSON.stringify({ machine: before, after: machine(), options, runs, ratios: ratioList }, null, 2),
-    );
+    const report = {
+      machine: before,
+      after: machine(),
+      options,
+      runs,
+      ratios: ratioList,
+      scaling: scalingList,
+    };
+    console.log(JSON.stringify(report, null, 2));
   } else {
     printRuns(runs, ratioList);
+    printScaling(scalingList);
     log(`\nload average at the end: ${machine().loadAverage}`);
   }
 }

@@ -1,6 +1,6 @@
 /** What Linux's /proc says about a running process: CPU time used and memory held. */
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 
 const TICKS_PER_SECOND = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim());
 
@@ -29,4 +29,45 @@ export function memory(pid: number): Memory {
     return Number(match[1]) * 1024;
   };
   return { rss: kib('VmRSS'), peak: kib('VmHWM') };
+}
+
+/** The process and all its descendants (a cluster primary and its workers), Linux. */
+export function processTree(pid: number): number[] {
+  const tree = [pid];
+  for (let i = 0; i < tree.length; i++) {
+    const parent = tree[i]!;
+    for (const task of safeList(`/proc/${parent}/task`)) {
+      const children = safeRead(`/proc/${parent}/task/${task}/children`).trim();
+      if (children) tree.push(...children.split(/\s+/).map(Number));
+    }
+  }
+  return tree;
+}
+
+/** CPU seconds of the process and its descendants. */
+export function treeCpuSeconds(pid: number): number {
+  return processTree(pid).reduce((total, p) => total + cpuSeconds(p), 0);
+}
+
+/** Memory of the process and its descendants, added up (peaks too: an upper bound). */
+export function treeMemory(pid: number): Memory {
+  return processTree(pid)
+    .map(memory)
+    .reduce((a, b) => ({ rss: a.rss + b.rss, peak: a.peak + b.peak }));
+}
+
+function safeList(dir: string): string[] {
+  try {
+    return readdirSync(dir);
+  } catch {
+    return [];
+  }
+}
+
+function safeRead(file: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch {
+    return '';
+  }
 }

@@ -10,10 +10,13 @@ export interface Program {
 }
 
 export interface StartOptions {
-  readonly cpu: number;
+  /** A CPU list as `taskset -c` takes it: `0`, `0-1`. */
+  readonly cpu: number | string;
   readonly root: string;
   /** Directory for `node --cpu-prof` output; unset means no profile. */
   readonly profileDir?: string | undefined;
+  /** More environment for the server (`WORKERS`). */
+  readonly env?: Readonly<Record<string, string>>;
 }
 
 export interface ServerProcess {
@@ -36,7 +39,7 @@ export async function startServer(target: Program, options: StartOptions): Promi
   const profile = options.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${options.profileDir}`] : [];
   const child = spawn('taskset', ['-c', String(options.cpu), process.execPath, ...profile, ...target.args], {
     cwd: options.root,
-    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1' },
+    env: { ...process.env, ...options.env, PORT: String(port), HOST: '127.0.0.1' },
     stdio: 'pipe',
   });
   running.add(child);
