@@ -5,7 +5,15 @@
  * coerce, reject or re-encode differently from the contract can leak into an answer.
  */
 
-import { admit, hold, readBody, release, requestHead } from '@1mrc/adapter-node/helpers';
+import {
+  admit,
+  BAD_FRAMING,
+  hold,
+  readBody,
+  refusedHead,
+  release,
+  requestHead,
+} from '@1mrc/adapter-node/helpers';
 import type { Contract, Reply, Route } from '@1mrc/core/http';
 import type { FastifyReply } from 'fastify';
 
@@ -45,9 +53,9 @@ export function createAnswerer(contract: Contract, isDraining: () => boolean): A
   };
 
   // The unread rest of the body would be taken for the next request, so the connection ends.
-  const refuse = (reply: FastifyReply): void => {
+  const refuse = (reply: FastifyReply, answer: Reply = tooLarge): void => {
     reply.raw.shouldKeepAlive = false;
-    send(reply, tooLarge);
+    send(reply, answer);
   };
 
   const handle = (reply: FastifyReply, route: BodyRoute, body: Uint8Array): void => {
@@ -62,6 +70,10 @@ export function createAnswerer(contract: Contract, isDraining: () => boolean): A
 
   function start(reply: FastifyReply): void {
     const req = reply.request.raw;
+    if (refusedHead(req)) {
+      refuse(reply, BAD_FRAMING);
+      return;
+    }
     let route: Route;
     try {
       route = contract.route(requestHead(req));

@@ -3,6 +3,7 @@
  * starts a standalone challenge server with it.
  */
 import type { AddressInfo } from 'node:net';
+import { serverOptions } from '@1mrc/adapter-node/helpers';
 import { createStats } from '@1mrc/core';
 import { createContract } from '@1mrc/core/http';
 import type { RunningServer, Serve } from '@1mrc/core/server';
@@ -11,30 +12,37 @@ import { contractPlugin } from './plugin.js';
 
 export { type OneMrcPluginOptions, oneMrcPlugin } from './plugin.js';
 
-/** The same timeouts as `@1mrc/adapter-node` (see there for why). */
-const KEEP_ALIVE_TIMEOUT = 30_000;
-const HEADERS_TIMEOUT = 20_000;
-const REQUEST_TIMEOUT = 60_000;
 /** While draining, how often connections that finished their last answer are closed. */
 const DRAIN_INTERVAL = 25;
 
 export const serve: Serve = async (options = {}) => {
-  const { port = 8080, host = '127.0.0.1', store = createStats(), ...limits } = options;
+  const {
+    port = 8080,
+    host = '127.0.0.1',
+    store = createStats(),
+    headersTimeout,
+    requestTimeout,
+    keepAliveTimeout,
+    ...limits
+  } = options;
+  // The same server options as `@1mrc/adapter-node` (see there for why).
+  const http = serverOptions({ headersTimeout, requestTimeout, keepAliveTimeout });
   let draining = false;
   const { plugin, answerer } = contractPlugin(createContract({ ...limits, store }), {
     isDraining: () => draining,
   });
   const app = Fastify({
     logger: false,
-    keepAliveTimeout: KEEP_ALIVE_TIMEOUT,
-    requestTimeout: REQUEST_TIMEOUT,
+    // Fastify sets these two on the server itself, with its own defaults otherwise.
+    keepAliveTimeout: http.keepAliveTimeout,
+    requestTimeout: http.requestTimeout,
+    http,
     maxRequestsPerSocket: 0,
     // While draining, a request on an open connection is answered (with Connection: close), not 503.
     return503OnClosing: false,
     // A path the router cannot percent-decode is still the contract's to answer (a 404).
     frameworkErrors: (_error, _request, reply) => answerer.answer(reply),
   });
-  app.server.headersTimeout = HEADERS_TIMEOUT;
   try {
     await app.register(plugin);
     await app.listen({ port, host });

@@ -8,32 +8,28 @@ import { createStats } from '@1mrc/core';
 import { createContract } from '@1mrc/core/http';
 import type { RunningServer, Serve } from '@1mrc/core/server';
 import { createRequestListener } from './listener.js';
+import { serverOptions } from './server-options.js';
 
 export { createRequestListener, type ListenerOptions } from './listener.js';
 
-/**
- * Timeouts for a server that sees many short requests: an idle keep-alive connection is kept
- * 30 s (clients reuse it between bursts), headers must arrive within 20 s and a whole request
- * (a 1 MiB batch included) within 60 s, so a slow or stalled client cannot hold a socket forever.
- */
-const KEEP_ALIVE_TIMEOUT = 30_000;
-const HEADERS_TIMEOUT = 20_000;
-const REQUEST_TIMEOUT = 60_000;
 /** While draining, how often connections that finished their last answer are closed. */
 const DRAIN_INTERVAL = 25;
 
 export const serve: Serve = async (options = {}) => {
-  const { port = 8080, host = '127.0.0.1', store = createStats(), ...limits } = options;
+  const {
+    port = 8080,
+    host = '127.0.0.1',
+    store = createStats(),
+    headersTimeout,
+    requestTimeout,
+    keepAliveTimeout,
+    ...limits
+  } = options;
   const contract = createContract({ ...limits, store });
   let draining = false;
   const listener = createRequestListener(contract, { isDraining: () => draining });
   const server = createServer(
-    {
-      noDelay: true,
-      headersTimeout: HEADERS_TIMEOUT,
-      requestTimeout: REQUEST_TIMEOUT,
-      keepAliveTimeout: KEEP_ALIVE_TIMEOUT,
-    },
+    { noDelay: true, ...serverOptions({ headersTimeout, requestTimeout, keepAliveTimeout }) },
     listener,
   );
   // Unlimited: a load generator keeps its connections for the whole run.

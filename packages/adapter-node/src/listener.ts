@@ -1,6 +1,7 @@
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import type { Contract, Reply, Route } from '@1mrc/core/http';
 import { admit, hold, release } from './connection-order.js';
+import { BAD_FRAMING, refusedHead } from './framing.js';
 import { headerLines } from './header-lines.js';
 import { readBody } from './read-body.js';
 import { requestHead } from './request-head.js';
@@ -48,9 +49,9 @@ export function createRequestListener(contract: Contract, options: ListenerOptio
   };
 
   // The unread rest of the body would be taken for the next request, so the connection ends.
-  const refuse = (res: ServerResponse): void => {
+  const refuse = (res: ServerResponse, reply: Reply = tooLarge): void => {
     res.shouldKeepAlive = false;
-    write(res, tooLarge);
+    write(res, reply);
   };
 
   const answer = (res: ServerResponse, route: BodyRoute, body: Uint8Array): void => {
@@ -73,6 +74,10 @@ export function createRequestListener(contract: Contract, options: ListenerOptio
 
   function start(res: ServerResponse): void {
     const { req } = res;
+    if (refusedHead(req)) {
+      refuse(res, BAD_FRAMING);
+      return;
+    }
     const route = routeOf(req);
     if (route.limit !== undefined) {
       hold(req.socket);

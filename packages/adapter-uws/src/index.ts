@@ -8,6 +8,7 @@ import { createStats } from '@1mrc/core';
 import { createContract, type RequestHead, type Route } from '@1mrc/core/http';
 import type { RunningServer, Serve, ServeOptions } from '@1mrc/core/server';
 import { Exchange } from './exchange.js';
+import { ambiguousFraming, refuseFraming } from './framing.js';
 import { createNativeApp } from './native.js';
 
 /**
@@ -55,6 +56,7 @@ export const serve: Serve = async (options: ServeOptions = {}): Promise<RunningS
   };
 
   app.any('/*', (res: HttpResponse, req: HttpRequest) => {
+    if (ambiguousFraming(req)) return refuseFraming(res);
     inFlight++;
     const head = readHead(req);
     const exchange = new Exchange(res, head.method === 'HEAD', connections);

@@ -17,6 +17,16 @@ export interface ServeOptions extends Omit<ContractOptions, 'store'> {
    * (see `@1mrc/core/workers`). `'auto'` is one per core (`os.availableParallelism()`); default 1.
    */
   readonly workers?: number | 'auto';
+  /**
+   * Milliseconds a client has to send a request's head; past it the connection is closed.
+   * Default 20,000. node:http and fastify; uWebSockets.js has one fixed timeout of its own
+   * (about 10 s for a whole request, see docs/reliability.md) and ignores the three timeouts.
+   */
+  readonly headersTimeout?: number;
+  /** Milliseconds a client has to send a whole request, body included. Default 60,000. */
+  readonly requestTimeout?: number;
+  /** Milliseconds an idle keep-alive connection is kept open. Default 30,000. */
+  readonly keepAliveTimeout?: number;
 }
 
 export interface RunningServer {
