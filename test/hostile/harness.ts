@@ -1,0 +1,211 @@
+/**
+ * What the hostile-traffic tests share: the three adapters, their timeouts, a raw-socket client
+ * that records whatever comes back (or that the server hung up), and reading `/stats`.
+ * See docs/reliability.md for what the tests try and the figures they print.
+ */
+import { connect } from 'node:net';
+import { serve as fastify } from '../../packages/adapter-fastify/src/index.js';
+import { serve as node } from '../../packages/adapter-node/src/index.js';
+import { serve as uws } from '../../packages/adapter-uws/src/index.js';
+import type { Snapshot } from '../../packages/core/src/index.js';
+import type { RunningServer, Serve, ServeOptions } from '../../packages/core/src/server.js';
+
+export const ADAPTERS = { node, fastify, uws } as const satisfies Record<string, Serve>;
+export type AdapterName = keyof typeof ADAPTERS;
+
+export function isAdapterName(name: string): name is AdapterName {
+  return Object.hasOwn(ADAPTERS, name);
+}
+
+/** `HOSTILE_ADAPTERS=node,uws` runs the tests on some adapters only. */
+export const adapterNames: readonly AdapterName[] = (
+  process.env['HOSTILE_ADAPTERS']?.split(',') ?? Object.keys(ADAPTERS)
+).filter(isAdapterName);
+
+/**
+ * Short enough for a test, long enough for a loaded machine. node:http and fastify take them;
+ * uWS ignores them (see `UWS_TIMEOUT_MS`).
+ */
+export const TEST_TIMEOUTS = {
+  headersTimeout: 2_000,
+  requestTimeout: 3_000,
+  keepAliveTimeout: 5_000,
+} as const satisfies ServeOptions;
+
+/**
+ * uWS's one timeout, compiled in (`HTTP_IDLE_TIMEOUT_S`, 10 s) and checked on 4 s ticks: a
+ * request that is not complete, or a connection that stays silent, is cut off 8 to 12 s after
+ * its last answer (or its opening).
+ */
+export const UWS_TIMEOUT_MS = 10_000;
+
+/** The longest a stalled connection may live on `adapter` started with `TEST_TIMEOUTS`. */
+export function cutOffLimitMs(adapter: AdapterName): number {
+  // uWS: 10 s plus a 4 s tick; node:http: the request timeout plus its 1 s check; then slack.
+  return adapter === 'uws' ? UWS_TIMEOUT_MS + 4_000 + 3_000 : TEST_TIMEOUTS.requestTimeout + 1_000 + 3_000;
+}
+
+/** Every status the contract answers with (docs/http-api.md). */
+export const CONTRACT_STATUSES: ReadonlySet<number> = new Set([200, 400, 401, 404, 405, 413, 415, 500, 503]);
+/**
+ * What an HTTP library answers for a head it refuses before the contract sees it: 400, or 431
+ * for headers too large (node:http). Anything else means a request got somewhere it should not.
+ */
+export const HEAD_REFUSALS: ReadonlySet<number> = new Set([400, 431]);
+
+/** Starts `adapter` on a free port, runs `use`, and closes the server whatever happens. */
+export async function withServer<T>(
+  adapter: AdapterName,
+  options: ServeOptions,
+  use: (server: RunningServer) => Promise<T>,
+): Promise<T> {
+  const server = await ADAPTERS[adapter]({ port: 0, ...options });
+  try {
+    return await use(server);
+  } finally {
+    await server.close();
+  }
+}
+
+/** What would betray the server's insides: a stack frame, a source path, an internal module. */
+export const LEAK = /\bat .*:\d+|\/work\/|\/home\/|node:internal|node_modules|\.[cm]?[jt]s\b|Error:/;
+
+export async function readStats(url: string): Promise<Snapshot> {
+  const answer = await fetch(`${url}/stats`);
+  if (answer.status !== 200) throw new Error(`GET /stats answered ${answer.status}`);
+  return (await answer.json()) as Snapshot;
+}
+
+export async function healthy(url: string): Promise<boolean> {
+  try {
+    const answer = await fetch(`${url}/health`, { signal: AbortSignal.timeout(5_000) });
+    return answer.status === 200 && (await answer.text()) === '{"status":"ok"}';
+  } catch {
+    return false;
+  }
+}
+
+export interface Answer {
+  readonly status: number;
+  /** Lower-case names; a repeated header keeps its last value. */
+  readonly headers: Readonly<Record<string, string>>;
+  readonly body: Buffer;
+}
+
+export interface Outcome {
+  /** Final answers (interim 1xx ones left out), in order. */
+  readonly answers: readonly Answer[];
+  /** The server closed or reset the connection before the wait was over. */
+  readonly closed: boolean;
+  /** Milliseconds from the first write to the close (or to the end of the wait). */
+  readonly elapsedMs: number;
+}
+
+export interface TalkOptions {
+  /** The longest to wait for the server to close. */
+  readonly waitMs: number;
+  /** Stop waiting (and hang up) as soon as this many answers arrived. */
+  readonly answers?: number;
+  /** Write `data` in this many pieces, `gapMs` apart (default 1: one write). */
+  readonly pieces?: number;
+  readonly gapMs?: number;
+}
+
+/**
+ * Opens a connection to `url`, writes `data`, and records every answer until the server closes
+ * the connection, `answers` arrived, or `waitMs` passed (then hangs up itself).
+ */
+export function talk(url: string, data: string | Uint8Array, options: TalkOptions): Promise<Outcome> {
+  const { hostname, port } = new URL(url);
+  return new Promise((resolve, reject) => {
+    const socket = connect({ host: hostname, port: Number(port) });
+    let received = Buffer.alloc(0);
+    let settled = false;
+    const started = Date.now();
+    const finish = (closed: boolean): void => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      socket.destroy();
+      try {
+        resolve({ answers: parseAnswers(received, closed), closed, elapsedMs: Date.now() - started });
+      } catch (error) {
+        reject(error);
+      }
+    };
+    const timer = setTimeout(() => finish(false), options.waitMs);
+    socket.on('data', (chunk: Buffer) => {
+      received = Buffer.concat([received, chunk]);
+      if (options.answers !== undefined && parseAnswers(received, false).length >= options.answers) {
+        finish(false);
+      }
+    });
+    // A server that answers and hangs up while we still write resets the connection: a close.
+    socket.on('error', () => finish(true));
+    socket.on('close', () => finish(true));
+    const bytes = typeof data === 'string' ? Buffer.from(data, 'latin1') : data;
+    const step = Math.ceil(bytes.length / (options.pieces ?? 1));
+    let sent = 0;
+    const writeNext = (): void => {
+      if (settled || sent >= bytes.length) return;
+      socket.write(bytes.subarray(sent, sent + step));
+      sent += step;
+      setTimeout(writeNext, options.gapMs ?? 0);
+    };
+    writeNext();
+  });
+}
+
+/** The whole answers at the start of `bytes`; throws if the bytes are not HTTP/1.1 answers. */
+export function parseAnswers(bytes: Buffer, closed: boolean): Answer[] {
+  const answers: Answer[] = [];
+  let at = 0;
+  while (at < bytes.length) {
+    const end = bytes.indexOf('\r\n\r\n', at);
+    if (end === -1) break;
+    const [statusLine = '', ...lines] = bytes.subarray(at, end).toString('latin1').split('\r\n');
+    const status = Number(/^HTTP\/1\.[01] (\d{3}) /.exec(statusLine)?.[1]);
+    if (!Number.isInteger(status)) throw new Error(`not an HTTP answer: ${JSON.stringify(statusLine)}`);
+    const headers: Record<string, string> = {};
+    for (const line of lines) {
+      const colon = line.indexOf(':');
+      headers[line.slice(0, colon).trim().toLowerCase()] = line.slice(colon + 1).trim();
+    }
+    const length = headers['content-length'];
+    const start = end + 4;
+    let stop: number;
+    if (status < 200 || status === 204 || status === 304) stop = start;
+    else if (length !== undefined) stop = start + Number(length);
+    else if (closed) stop = bytes.length;
+    else break;
+    if (stop > bytes.length) break;
+    if (status >= 200) answers.push({ status, headers, body: bytes.subarray(start, stop) });
+    at = stop;
+  }
+  return answers;
+}
+
+/** A complete `POST /event` request's bytes. */
+export function postEvent(body: string, headers: Readonly<Record<string, string>> = {}): string {
+  const lines = ['POST /event HTTP/1.1', 'host: 127.0.0.1', 'content-type: application/json'];
+  for (const [name, value] of Object.entries(headers)) lines.push(`${name}: ${value}`);
+  if (!Object.keys(headers).some((name) => /^(content-length|transfer-encoding)$/i.test(name))) {
+    lines.push(`content-length: ${Buffer.byteLength(body)}`);
+  }
+  return `${lines.join('\r\n')}\r\n\r\n${body}`;
+}
+
+export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Runs `task` on every item with at most `limit` running at once. */
+export async function pool<T>(
+  items: readonly T[],
+  limit: number,
+  task: (item: T) => Promise<void>,
+): Promise<void> {
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) await task(items[next++] as T);
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+}
