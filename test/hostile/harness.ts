@@ -3,7 +3,7 @@
  * that records whatever comes back (or that the server hung up), and reading `/stats`.
  * See docs/reliability.md for what the tests try and the figures they print.
  */
-import { connect } from 'node:net';
+import { connect, type Socket } from 'node:net';
 import { serve as fastify } from '../../packages/adapter-fastify/src/index.js';
 import { serve as node } from '../../packages/adapter-node/src/index.js';
 import { serve as uws } from '../../packages/adapter-uws/src/index.js';
@@ -159,30 +159,125 @@ export function talk(url: string, data: string | Uint8Array, options: TalkOption
 /** The whole answers at the start of `bytes`; throws if the bytes are not HTTP/1.1 answers. */
 export function parseAnswers(bytes: Buffer, closed: boolean): Answer[] {
   const answers: Answer[] = [];
-  let at = 0;
-  while (at < bytes.length) {
-    const end = bytes.indexOf('\r\n\r\n', at);
-    if (end === -1) break;
-    const [statusLine = '', ...lines] = bytes.subarray(at, end).toString('latin1').split('\r\n');
-    const status = Number(/^HTTP\/1\.[01] (\d{3}) /.exec(statusLine)?.[1]);
-    if (!Number.isInteger(status)) throw new Error(`not an HTTP answer: ${JSON.stringify(statusLine)}`);
-    const headers: Record<string, string> = {};
-    for (const line of lines) {
-      const colon = line.indexOf(':');
-      headers[line.slice(0, colon).trim().toLowerCase()] = line.slice(colon + 1).trim();
-    }
-    const length = headers['content-length'];
-    const start = end + 4;
-    let stop: number;
-    if (status < 200 || status === 204 || status === 304) stop = start;
-    else if (length !== undefined) stop = start + Number(length);
-    else if (closed) stop = bytes.length;
-    else break;
-    if (stop > bytes.length) break;
-    if (status >= 200) answers.push({ status, headers, body: bytes.subarray(start, stop) });
-    at = stop;
+  for (let at = 0; ; ) {
+    const parsed = parseAnswer(bytes, at, closed);
+    if (parsed === undefined) return answers;
+    if (parsed.answer.status >= 200) answers.push(parsed.answer);
+    at = parsed.next;
   }
-  return answers;
+}
+
+/** The answer that starts at `at` (interim ones included) and where the next one starts. */
+function parseAnswer(
+  bytes: Buffer,
+  at: number,
+  closed: boolean,
+): { answer: Answer; next: number } | undefined {
+  const end = bytes.indexOf('\r\n\r\n', at);
+  if (end === -1) return undefined;
+  const [statusLine = '', ...lines] = bytes.subarray(at, end).toString('latin1').split('\r\n');
+  const status = Number(/^HTTP\/1\.[01] (\d{3}) /.exec(statusLine)?.[1]);
+  if (!Number.isInteger(status)) throw new Error(`not an HTTP answer: ${JSON.stringify(statusLine)}`);
+  const headers: Record<string, string> = {};
+  for (const line of lines) {
+    const colon = line.indexOf(':');
+    headers[line.slice(0, colon).trim().toLowerCase()] = line.slice(colon + 1).trim();
+  }
+  const length = headers['content-length'];
+  const start = end + 4;
+  let next: number;
+  if (status < 200 || status === 204 || status === 304) next = start;
+  else if (length !== undefined) next = start + Number(length);
+  else if (closed) next = bytes.length;
+  else return undefined;
+  if (next > bytes.length) return undefined;
+  return { answer: { status, headers, body: bytes.subarray(start, next) }, next };
+}
+
+/** Raised for a request whose connection closed before its answer came. */
+export class ConnectionClosed extends Error {
+  constructor(
+    /** Whether the request was written before the close (its outcome is then unknown). */
+    readonly written: boolean,
+  ) {
+    super(
+      written ? 'connection closed before the answer' : 'connection closed before the request was written',
+    );
+  }
+}
+
+/**
+ * One keep-alive connection that knows, for each request, whether it was written and what came
+ * back: `send` resolves with the answer, or rejects with `ConnectionClosed`.
+ */
+export class Connection {
+  readonly #socket: Socket;
+  #buffer: Buffer = Buffer.alloc(0);
+  readonly #waiting: { resolve: (answer: Answer) => void; reject: (error: Error) => void }[] = [];
+  #closed = false;
+
+  private constructor(socket: Socket) {
+    this.#socket = socket;
+    socket.on('data', (chunk: Buffer) => {
+      this.#buffer = this.#buffer.length === 0 ? chunk : Buffer.concat([this.#buffer, chunk]);
+      this.#drain(false);
+    });
+    socket.on('error', () => {});
+    socket.on('close', () => {
+      this.#closed = true;
+      this.#drain(true);
+      for (const waiter of this.#waiting.splice(0)) waiter.reject(new ConnectionClosed(true));
+    });
+  }
+
+  static open(url: string): Promise<Connection> {
+    const { hostname, port } = new URL(url);
+    return new Promise((resolve, reject) => {
+      const socket = connect({ host: hostname, port: Number(port), noDelay: true });
+      socket.once('connect', () => {
+        socket.off('error', reject);
+        resolve(new Connection(socket));
+      });
+      socket.once('error', reject);
+    });
+  }
+
+  get closed(): boolean {
+    return this.#closed || this.#socket.destroyed;
+  }
+
+  /** Writes `request` (several, pipelined, if `count` says so) and resolves with their answers. */
+  send(request: string | Uint8Array, count = 1): Promise<Answer[]> {
+    if (this.closed) return Promise.reject(new ConnectionClosed(false));
+    const answers = Array.from(
+      { length: count },
+      () => new Promise<Answer>((resolve, reject) => this.#waiting.push({ resolve, reject })),
+    );
+    this.#socket.write(typeof request === 'string' ? Buffer.from(request, 'latin1') : request);
+    return Promise.all(answers);
+  }
+
+  destroy(): void {
+    this.#socket.destroy();
+  }
+
+  #drain(closed: boolean): void {
+    let at = 0;
+    for (;;) {
+      let parsed: ReturnType<typeof parseAnswer>;
+      try {
+        parsed = parseAnswer(this.#buffer, at, closed);
+      } catch (error) {
+        for (const waiter of this.#waiting.splice(0)) waiter.reject(error as Error);
+        this.#socket.destroy();
+        return;
+      }
+      if (parsed === undefined) break;
+      at = parsed.next;
+      if (parsed.answer.status >= 200) this.#waiting.shift()?.resolve(parsed.answer);
+    }
+    this.#buffer = this.#buffer.subarray(at);
+  }
 }
 
 /** A complete `POST /event` request's bytes. */
@@ -208,4 +303,40 @@ export async function pool<T>(
     while (next < items.length) await task(items[next++] as T);
   };
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+}
+
+export interface DriveResult {
+  /** How many answers had each status. */
+  readonly statuses: Readonly<Record<number, number>>;
+  readonly elapsedMs: number;
+}
+
+/**
+ * Sends `count` requests, `request(i)` for i = 0, 1, …, over `connections` keep-alive
+ * connections, each waiting for its answer before its next request.
+ */
+export async function drive(
+  url: string,
+  connections: number,
+  count: number,
+  request: (i: number) => string,
+): Promise<DriveResult> {
+  const statuses: Record<number, number> = {};
+  const started = Date.now();
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: connections }, async () => {
+      const connection = await Connection.open(url);
+      try {
+        while (next < count) {
+          const [answer] = await connection.send(request(next++));
+          const status = (answer as Answer).status;
+          statuses[status] = (statuses[status] ?? 0) + 1;
+        }
+      } finally {
+        connection.destroy();
+      }
+    }),
+  );
+  return { statuses, elapsedMs: Date.now() - started };
 }
