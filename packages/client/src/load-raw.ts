@@ -74,12 +74,13 @@ class Loop {
   constructor(readonly options: LoadOptions) {
     this.next = options.first;
     const url = new URL(options.origin);
-    this.host = url.hostname;
+    // An IPv6 host is bracketed in a URL, not in connect().
+    this.host = url.hostname.replace(/^\[(.*)\]$/, '$1');
     this.port = Number(url.port || 80);
     this.requests = buildRequests(url.host, options.path, options.bodies);
   }
 
-  /** Up to `wanted` new request indexes, starting at the returned `next` before the call. */
+  /** Reserves up to `wanted` never-sent request indexes, from `next` on; returns how many. */
   take(wanted: number): number {
     if (this.failed >= this.options.maxErrors) return 0;
     const n = Math.min(wanted, this.options.end - this.next);
