@@ -5,33 +5,11 @@
 
 import type { HttpRequest, HttpResponse, us_listen_socket, us_socket } from 'uWebSockets.js';
 import { createStats } from '@1mrc/core';
-import { createContract, type RequestHead, type Route } from '@1mrc/core/http';
+import { createContract, type Route } from '@1mrc/core/http';
 import type { RunningServer, Serve, ServeOptions } from '@1mrc/core/server';
 import { Exchange } from './exchange.js';
-import { ambiguousFraming, refuseFraming } from './framing.js';
+import { readHead } from './head.js';
 import { createNativeApp } from './native.js';
-
-/**
- * uWS lower-cases the method (`getCaseSensitiveMethod` too, in this build) and closes the
- * connection on any method it does not know or that is not upper-case, so upper-casing
- * restores exactly what the client sent.
- */
-const METHODS: Readonly<Record<string, string>> = { get: 'GET', post: 'POST', head: 'HEAD', put: 'PUT' };
-
-/** Reads everything at once: a uWS request lives on the stack and is gone after the handler. */
-function readHead(req: HttpRequest): RequestHead {
-  const method = req.getMethod();
-  const contentType = req.getHeader('content-type');
-  const contentLength = req.getHeader('content-length');
-  const authorization = req.getHeader('authorization');
-  return {
-    method: METHODS[method] ?? method.toUpperCase(),
-    url: req.getUrl(),
-    contentType: contentType === '' ? undefined : contentType,
-    contentLength: contentLength === '' ? undefined : Number(contentLength),
-    authorization: authorization === '' ? undefined : authorization,
-  };
-}
 
 export const serve: Serve = async (options: ServeOptions = {}): Promise<RunningServer> => {
   const { port = 8080, host = '127.0.0.1', store = createStats(), ...limits } = options;
@@ -56,9 +34,15 @@ export const serve: Serve = async (options: ServeOptions = {}): Promise<RunningS
   };
 
   app.any('/*', (res: HttpResponse, req: HttpRequest) => {
-    if (ambiguousFraming(req)) return refuseFraming(res);
-    inFlight++;
     const head = readHead(req);
+    if (head === undefined) {
+      // Framed two ways: dropped without an answer. A 400 with `Connection: close` would not
+      // do, as this build goes on parsing what already arrived behind it, and would handle (and
+      // count) the request hidden in the body; `close()` stops it at once.
+      res.close();
+      return;
+    }
+    inFlight++;
     const exchange = new Exchange(res, head.method === 'HEAD', connections);
     let route: Route;
     try {
