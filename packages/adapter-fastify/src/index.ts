@@ -7,6 +7,7 @@ import { serverOptions } from '@1mrc/adapter-node/helpers';
 import { createStats } from '@1mrc/core';
 import { createContract } from '@1mrc/core/http';
 import type { RunningServer, Serve } from '@1mrc/core/server';
+import { serveWorkers, workerCount } from '@1mrc/core/workers';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { contractPlugin } from './plugin.js';
 
@@ -16,6 +17,9 @@ export { type OneMrcPluginOptions, oneMrcPlugin } from './plugin.js';
 const DRAIN_INTERVAL = 25;
 
 export const serve: Serve = async (options = {}) => {
+  // On several workers: node:cluster processes sharing one listening handle, each serving as
+  // below with its own shard; /stats merges them all (see @1mrc/core/workers).
+  if (workerCount(options.workers) > 1) return serveWorkers('cluster', import.meta.url, options);
   const {
     port = 8080,
     host = '127.0.0.1',
