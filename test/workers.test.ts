@@ -1,0 +1,290 @@
+/**
+ * Every adapter on 2 workers, over real sockets: `/stats` from any worker is the exact merged
+ * snapshot, a client reads its own writes on any connection, SIGTERM prints one merged final
+ * snapshot, and a worker that dies stops the whole server loudly.
+ * uWS runs on worker threads (SO_REUSEPORT); node and fastify on node:cluster.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { connect, type Socket } from 'node:net';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+import { serve as fastify } from '../packages/adapter-fastify/src/index.js';
+import { serve as node } from '../packages/adapter-node/src/index.js';
+import { serve as uws } from '../packages/adapter-uws/src/index.js';
+import { statsReply } from '../packages/core/src/http.js';
+import { createStats, type Snapshot } from '../packages/core/src/index.js';
+import type { RunningServer, Serve } from '../packages/core/src/server.js';
+
+const ROOT = new URL('..', import.meta.url);
+const ADAPTERS: readonly { name: 'node' | 'fastify' | 'uws'; serve: Serve }[] = [
+  { name: 'node', serve: node },
+  { name: 'fastify', serve: fastify },
+  { name: 'uws', serve: uws },
+];
+const WORKERS = 2;
+
+interface Answer {
+  readonly status: number;
+  readonly body: string;
+}
+
+/** One kept-alive HTTP/1.1 connection, one request at a time; every answer has a Content-Length. */
+class Connection {
+  readonly #socket: Socket;
+  #data = Buffer.alloc(0);
+  #waiting: ((answer: Answer) => void) | undefined;
+  #failed: Error | undefined;
+
+  constructor(port: number) {
+    this.#socket = connect(port, '127.0.0.1');
+    this.#socket.setNoDelay(true);
+    this.#socket.on('data', (chunk: Buffer) => {
+      this.#data = Buffer.concat([this.#data, chunk]);
+      this.#parse();
+    });
+    this.#socket.on('error', (error) => {
+      this.#failed = error;
+    });
+  }
+
+  request(method: string, path: string, body?: string): Promise<Answer> {
+    if (this.#failed) return Promise.reject(this.#failed);
+    const head =
+      body === undefined
+        ? ''
+        : `content-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\n`;
+    return new Promise((resolve) => {
+      this.#waiting = resolve;
+      this.#socket.write(`${method} ${path} HTTP/1.1\r\nhost: 127.0.0.1\r\n${head}\r\n${body ?? ''}`);
+    });
+  }
+
+  close(): void {
+    this.#socket.destroy();
+  }
+
+  #parse(): void {
+    const end = this.#data.indexOf('\r\n\r\n');
+    if (end === -1) return;
+    const head = this.#data.subarray(0, end).toString('latin1');
+    const length = Number(/\r\ncontent-length:\s*(\d+)/i.exec(head)?.[1] ?? 0);
+    if (this.#data.length < end + 4 + length) return;
+    const body = this.#data.subarray(end + 4, end + 4 + length).toString('utf8');
+    this.#data = this.#data.subarray(end + 4 + length);
+    const waiting = this.#waiting;
+    this.#waiting = undefined;
+    waiting?.({ status: Number(head.split(' ')[1]), body });
+  }
+}
+
+/** Values whose float running sum is wrong, so a lost, doubled or re-ordered merge shows in `sum`. */
+const VALUES = [0.1, 0.2, 0.3, 1e16, 1, -1e16, 5e-324, 123456.789, -0, 2 ** 53, Math.PI];
+const eventAt = (i: number): { userId: string; value: number } => ({
+  userId: `user_${(i * 7) % 23}`,
+  value: VALUES[i % VALUES.length]! * (i % 3 === 0 ? -1 : 1),
+});
+
+/** The exact `/stats` body the core gives for these events. */
+function expectedBody(events: readonly { userId: string; value: number }[]): string {
+  const reference = createStats();
+  for (const { userId, value } of events) reference.record(userId, value);
+  return new TextDecoder().decode(statsReply(reference.snapshot()).body);
+}
+
+const open: Connection[] = [];
+const servers: RunningServer[] = [];
+afterAll(async () => {
+  for (const connection of open) connection.close();
+  await Promise.all(servers.map((server) => server.close()));
+});
+
+function connections(port: number, count: number): Connection[] {
+  const made = Array.from({ length: count }, () => new Connection(port));
+  open.push(...made);
+  return made;
+}
+
+describe.each(ADAPTERS)('$name on 2 workers', ({ serve }) => {
+  let server: RunningServer;
+  const sent: { userId: string; value: number }[] = [];
+
+  it('answers /stats with the exact merged snapshot after posts over many connections', async () => {
+    server = await serve({ workers: WORKERS, port: 0 });
+    servers.push(server);
+    const pool = connections(server.port, 12);
+    // Each connection posts its own share, one by one and in batches, all at once.
+    await Promise.all(
+      pool.map(async (connection, c) => {
+        for (let k = 0; k < 10; k++) {
+          const event = eventAt(c * 100 + k);
+          sent.push(event);
+          const answer = await connection.request('POST', '/event', JSON.stringify(event));
+          expect(answer.status).toBe(200);
+        }
+        const batch = Array.from({ length: 5 }, (_, k) => eventAt(c * 100 + 50 + k));
+        sent.push(...batch);
+        expect((await connection.request('POST', '/events', JSON.stringify(batch))).status).toBe(200);
+      }),
+    );
+    const expected = expectedBody(sent);
+    for (const connection of pool) expect((await connection.request('GET', '/stats')).body).toBe(expected);
+    expect(new TextDecoder().decode(statsReply(await server.store.snapshot()).body)).toBe(expected);
+  });
+
+  it('every /stats, on any connection, includes every event acknowledged before it', async () => {
+    const [a, b, c, d, r1, r2, ...background] = connections(server.port, 10);
+    let acknowledged = sent.length;
+    let issued = sent.length;
+    let stop = false;
+    // Background writers keep every worker busy recording while the reads happen.
+    const writers = background.map(async (connection, w) => {
+      for (let k = 0; !stop; k++) {
+        const event = eventAt(1000 + w * 10_000 + k);
+        sent.push(event);
+        issued++;
+        expect((await connection.request('POST', '/event', JSON.stringify(event))).status).toBe(200);
+        acknowledged++;
+      }
+    });
+    // Background readers keep gather rounds in flight, so a read often arrives during one.
+    const readers = [r1!, r2!].map(async (connection) => {
+      while (!stop) expect((await connection.request('GET', '/stats')).status).toBe(200);
+    });
+    const pairs = [
+      [a!, b!],
+      [b!, c!],
+      [c!, d!],
+      [d!, a!],
+    ] as const;
+    for (let i = 0; i < 200; i++) {
+      const [writer, reader] = pairs[i % pairs.length]!;
+      const event = eventAt(50_000 + i);
+      sent.push(event);
+      issued++;
+      expect((await writer.request('POST', '/event', JSON.stringify(event))).status).toBe(200);
+      acknowledged++;
+      const floor = acknowledged;
+      const stats = JSON.parse((await reader.request('GET', '/stats')).body) as Snapshot;
+      expect(stats.totalRequests).toBeGreaterThanOrEqual(floor);
+      expect(stats.totalRequests).toBeLessThanOrEqual(issued);
+    }
+    stop = true;
+    await Promise.all([...writers, ...readers]);
+    // Quiet again: exact.
+    expect((await a!.request('GET', '/stats')).body).toBe(expectedBody(sent));
+  });
+
+  it('close drains every worker and merges their final counts', async () => {
+    await server.close();
+    expect(new TextDecoder().decode(statsReply(await server.store.snapshot()).body)).toBe(expectedBody(sent));
+  });
+});
+
+interface Child {
+  readonly child: ChildProcess;
+  readonly url: string;
+  readonly port: number;
+  stdout(): string;
+  stderr(): string;
+  /** Exit code, or the signal's name. */
+  readonly exited: Promise<number | string>;
+}
+
+const children: ChildProcess[] = [];
+afterAll(() => {
+  for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
+});
+
+/** Starts `node --conditions=source --import tsx <args>` on a free port; resolves once it listens. */
+async function startChild(args: readonly string[], env: NodeJS.ProcessEnv = {}): Promise<Child> {
+  const child = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', ...args], {
+    cwd: ROOT,
+    env: { ...process.env, ...env, PORT: '0', HOST: '127.0.0.1' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  children.push(child);
+  let stdout = '';
+  let stderr = '';
+  child.stdout.setEncoding('utf8').on('data', (text: string) => {
+    stdout += text;
+  });
+  child.stderr.setEncoding('utf8').on('data', (text: string) => {
+    stderr += text;
+  });
+  const exited = new Promise<number | string>((resolve) =>
+    child.once('exit', (code, signal) => resolve(code ?? signal ?? 'unknown')),
+  );
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(
+      () => reject(new Error(`not listening after 30 s:\n${stdout}\n${stderr}`)),
+      30_000,
+    );
+    const check = (): void => {
+      const found = /listening on (http:\/\/\S+)/.exec(stdout)?.[1];
+      if (found) {
+        clearTimeout(timer);
+        resolve(found);
+      }
+    };
+    child.stdout.on('data', check);
+    void exited.then((code) => reject(new Error(`exited (${code}) before listening:\n${stdout}\n${stderr}`)));
+  });
+  return { child, url, port: Number(new URL(url).port), stdout: () => stdout, stderr: () => stderr, exited };
+}
+
+/** Pids of a process's children (Linux). */
+function childPids(pid: number): number[] {
+  const file = `/proc/${pid}/task/${pid}/children`;
+  return existsSync(file) ? readFileSync(file, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number) : [];
+}
+
+describe.each(ADAPTERS)('$name example with WORKERS=2', ({ name }) => {
+  it('prints one merged final snapshot on SIGTERM and leaves no worker behind', async () => {
+    const server = await startChild([`examples/${name}/src/main.ts`], { WORKERS: String(WORKERS) });
+    const workers = childPids(server.child.pid!);
+    const pool = connections(server.port, 6);
+    const events = Array.from({ length: 60 }, (_, i) => eventAt(i));
+    await Promise.all(
+      pool.map(async (connection, c) => {
+        for (let i = c; i < events.length; i += pool.length) {
+          expect((await connection.request('POST', '/event', JSON.stringify(events[i]))).status).toBe(200);
+        }
+      }),
+    );
+    server.child.kill('SIGTERM');
+    expect(await server.exited).toBe(0);
+    const finals = server.stdout().match(/^final .*$/gm) ?? [];
+    expect(finals).toEqual([`final ${expectedBody(events)}`]);
+    for (const pid of workers) expect(existsSync(`/proc/${pid}`), `worker ${pid} still runs`).toBe(false);
+  });
+});
+
+describe('a worker that dies stops the server loudly', () => {
+  it.each(['node', 'fastify'] as const)('%s: a cluster worker killed by SIGKILL', async (name) => {
+    const server = await startChild([`examples/${name}/src/main.ts`], { WORKERS: String(WORKERS) });
+    const [first, ...others] = childPids(server.child.pid!);
+    expect(others).toHaveLength(WORKERS - 1);
+    const [connection] = connections(server.port, 1);
+    expect((await connection!.request('POST', '/event', JSON.stringify(eventAt(1)))).status).toBe(200);
+    process.kill(first!, 'SIGKILL');
+    expect(await server.exited).toBe(1);
+    expect(server.stderr()).toMatch(
+      new RegExp(`STOPPING THE SERVER: worker \\d of 2 \\(pid ${first}\\) was killed by SIGKILL before`),
+    );
+    expect(server.stdout()).not.toMatch(/^final /m);
+    for (const pid of others) expect(existsSync(`/proc/${pid}`), `worker ${pid} still runs`).toBe(false);
+  });
+
+  it('uws: a worker thread that throws an uncaught error', async () => {
+    const adapter = pathToFileURL(join(ROOT.pathname, 'test/workers/crash-adapter.ts')).href;
+    const server = await startChild(['test/workers/server.ts', adapter, 'threads']);
+    const [connection] = connections(server.port, 1);
+    const answer = await connection!.request('POST', '/event', JSON.stringify({ userId: 'crash', value: 1 }));
+    expect(answer.status).toBe(200);
+    expect(await server.exited).toBe(1);
+    expect(server.stderr()).toMatch(/STOPPING THE SERVER: worker \d of 2 crashed \(boom\)/);
+    expect(server.stdout()).not.toMatch(/^final /m);
+  });
+});
