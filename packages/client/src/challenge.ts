@@ -45,6 +45,8 @@ export interface ChallengeOptions {
   readonly timeoutMs?: number;
   /** Stop starting requests once this many failed. Default 1,000. */
   readonly maxErrors?: number;
+  /** `WORKERS` for a server this run starts: event loops it serves on. Default: the server's (1). */
+  readonly workers?: number | 'auto';
   /** Called about ten times a second while sending. */
   readonly onProgress?: (done: number, total: number) => void;
   /** Called with a line about each step (starting the server, …). */
@@ -77,6 +79,8 @@ export interface ChallengeReport {
     readonly pattern: PatternName;
     readonly batch: number | null;
     readonly clientThreads: number;
+    /** The `WORKERS` given to a server this run started; null when not given. */
+    readonly workers: number | 'auto' | null;
   };
   /** HTTP requests: as many as events, or one per batch. */
   readonly httpRequests: number;
@@ -243,6 +247,11 @@ export async function runChallenge(options: ChallengeOptions = {}): Promise<Chal
   const pattern = createPattern(options.pattern ?? 'seed', positive('users', options.users, 75_000));
   const batch = options.batch === undefined ? undefined : positive('batch', options.batch, 1);
   const engine = options.engine ?? DEFAULT_ENGINE;
+  const { workers } = options;
+  if (workers !== undefined && workers !== 'auto') positive('workers', workers, 1);
+  if (workers !== undefined && target.command === undefined) {
+    throw new TypeError('Expected no workers with url: they apply to a server this run starts');
+  }
   if (!ENGINES.includes(engine)) {
     throw new TypeError(`Expected engine to be one of ${ENGINES.join(', ')}, got ${String(engine)}`);
   }
@@ -271,7 +280,10 @@ export async function runChallenge(options: ChallengeOptions = {}): Promise<Chal
   let server: ServerProcess | undefined;
   if (target.command) {
     status(`starting ${target.target}`);
-    server = await startServerProcess(target.command);
+    server = await startServerProcess(
+      target.command,
+      workers === undefined ? {} : { env: { WORKERS: String(workers) } },
+    );
     status(`${target.target} is up at ${server.url} (pid ${server.pid})`);
   }
   const url = server?.url ?? target.url ?? '';
@@ -318,6 +330,7 @@ export async function runChallenge(options: ChallengeOptions = {}): Promise<Chal
       pattern: pattern.name,
       batch: batch ?? null,
       clientThreads: threads,
+      workers: workers ?? null,
     },
     httpRequests: requestCount(spec),
     succeeded: load.succeeded,

@@ -33,6 +33,9 @@ Load:
   --timeout <ms>          per-request and connect timeout (default 30,000)
   --max-errors <n>        stop starting requests after n failures (default 1,000)
 
+Server (with --adapter):
+  --workers <n|auto>      WORKERS for the example: event loops it serves on (default 1)
+
 Output:
   --json                  print the report as JSON on stdout (progress goes to stderr)
   --out <dir>             write <timestamp>.json, latest.md and latest.svg there
@@ -96,10 +99,14 @@ export function parseCommand(args: readonly string[]): Command {
     timeoutMs: count('timeout', values.timeout),
     maxErrors: count('max-errors', values['max-errors']),
   };
+  if (values.workers !== undefined && values.url !== undefined) {
+    throw new UsageError('--workers applies to a server started with --adapter, not to --url');
+  }
+  const workers = values.workers === 'auto' ? 'auto' : count('workers', values.workers);
   const pattern: PatternName | undefined = oneOf('pattern', values.pattern, PATTERNS);
   const engine: EngineName | undefined = oneOf('engine', values.engine, ENGINES);
   const options: ChallengeOptions = Object.fromEntries(
-    Object.entries({ ...numbers, pattern, engine }).filter(([, v]) => v !== undefined),
+    Object.entries({ ...numbers, pattern, engine, workers }).filter(([, v]) => v !== undefined),
   );
   return {
     help: false,
@@ -128,6 +135,7 @@ function parse(args: readonly string[]) {
       engine: { type: 'string' },
       timeout: { type: 'string' },
       'max-errors': { type: 'string' },
+      workers: { type: 'string' },
       json: { type: 'boolean' },
       out: { type: 'string' },
       help: { type: 'boolean', short: 'h' },

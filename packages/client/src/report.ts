@@ -30,7 +30,7 @@ export function formatReport(report: ChallengeReport): string {
       : `${int.format(o.requests)} events in ${int.format(report.httpRequests)} POST /events of ${o.batch}`;
   const lines = [
     `${report.ok ? 'PASS' : 'FAIL'}  ${report.target}${report.target === report.url ? '' : `  ${report.url}`}`,
-    `  ${shape} · ${int.format(o.concurrency)} connections · pipelining ${o.pipelining} · ${int.format(o.users)} users · pattern ${o.pattern}${o.clientThreads > 1 ? ` · ${o.clientThreads} client threads` : ''} · ${o.engine} engine`,
+    `  ${shape} · ${int.format(o.concurrency)} connections · pipelining ${o.pipelining} · ${int.format(o.users)} users · pattern ${o.pattern}${o.clientThreads > 1 ? ` · ${o.clientThreads} client threads` : ''} · ${o.engine} engine${o.workers === null || o.workers === undefined ? '' : ` · server WORKERS=${o.workers}`}`,
     `  time      ${(report.durationMs / 1000).toFixed(3)} s   ${int.format(rate(report))} ${rateUnit(report)}`,
     `  latency   p50 ${ms(l.p50)} ms · p90 ${ms(l.p90)} ms · p99 ${ms(l.p99)} ms · p99.9 ${ms(l.p999)} ms · max ${ms(l.max)} ms`,
     `  errors    ${errorSummary(report)}`,

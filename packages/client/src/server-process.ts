@@ -14,9 +14,12 @@ export const ADAPTERS = ['node', 'fastify', 'uws'] as const;
 export type AdapterName = (typeof ADAPTERS)[number];
 
 export interface ServerUsage {
-  /** User plus system CPU time of the whole process (all its threads), in seconds. */
+  /**
+   * User plus system CPU time of the whole process (all its threads) and of its child
+   * processes (a cluster's workers), in seconds.
+   */
   readonly cpuSeconds: number;
-  /** Peak resident set size (VmHWM), in bytes. */
+  /** Peak resident set size (VmHWM), in bytes; with child processes, their peaks added up. */
   readonly peakRssBytes: number;
 }
 
@@ -76,6 +79,32 @@ export function processUsage(pid: number): ServerUsage | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** `processUsage` of a process and all its descendants, added up (Linux). */
+export function processTreeUsage(pid: number): ServerUsage | undefined {
+  const tree = [pid];
+  for (let i = 0; i < tree.length; i++) {
+    try {
+      const children = readFileSync(`/proc/${tree[i]}/task/${tree[i]}/children`, 'utf8').trim();
+      if (children) tree.push(...children.split(/\s+/).map(Number));
+    } catch {
+      // Gone, or no /proc: what was read so far is all there is.
+    }
+  }
+  const usages = tree.map(processUsage);
+  const [first, ...rest] = usages;
+  if (first === undefined) return undefined;
+  return rest.reduce<ServerUsage>(
+    (total, usage) =>
+      usage === undefined
+        ? total
+        : {
+            cpuSeconds: total.cpuSeconds + usage.cpuSeconds,
+            peakRssBytes: total.peakRssBytes + usage.peakRssBytes,
+          },
+    first,
+  );
 }
 
 export async function waitForHealth(url: string, timeoutMs: number, child?: ChildProcess): Promise<void> {
@@ -140,7 +169,7 @@ export async function startServerProcess(
   return {
     url,
     pid,
-    usage: () => processUsage(pid),
+    usage: () => processTreeUsage(pid),
     async stop() {
       if (child.exitCode === null) child.kill('SIGTERM');
       const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 30_000);
