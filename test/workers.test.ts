@@ -279,7 +279,7 @@ describe('a worker that dies stops the server loudly', () => {
 
   it('uws: a worker thread that throws an uncaught error', async () => {
     const adapter = pathToFileURL(join(ROOT.pathname, 'test/workers/crash-adapter.ts')).href;
-    const server = await startChild(['test/workers/server.ts', adapter, 'threads']);
+    const server = await startChild(['test/workers/server.ts'], { ADAPTER: adapter, TRANSPORT: 'threads' });
     const [connection] = connections(server.port, 1);
     const answer = await connection!.request('POST', '/event', JSON.stringify({ userId: 'crash', value: 1 }));
     expect(answer.status).toBe(200);

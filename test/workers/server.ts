@@ -1,13 +1,13 @@
 /**
- * A challenge server on workers whose adapter module is given by URL:
- * `node --conditions=source --import tsx test/workers/server.ts <adapter module URL> <threads|cluster>`.
+ * A challenge server on 2 workers whose adapter module is given by URL: `ADAPTER=<module URL>
+ * TRANSPORT=<threads|cluster> node --conditions=source --import tsx test/workers/server.ts`.
  */
 import { runUntilSignal } from '../../packages/core/src/server.js';
 import { serveWorkers, type WorkerTransport } from '../../packages/core/src/workers.js';
 
-const [adapter, transport] = process.argv.slice(2);
+const { ADAPTER: adapter, TRANSPORT: transport } = process.env;
 if (!adapter || (transport !== 'threads' && transport !== 'cluster')) {
-  throw new TypeError('Usage: server.ts <adapter module URL> <threads|cluster>');
+  throw new TypeError('Usage: ADAPTER=<module URL> TRANSPORT=<threads|cluster> server.ts');
 }
 await runUntilSignal('workers', (options) =>
   serveWorkers(transport as WorkerTransport, adapter, { workers: 2, ...options }),

@@ -2,6 +2,7 @@
  * What every adapter's server shares: its options, the handle it returns, and the
  * process wiring the examples use (environment in, graceful shutdown on a signal).
  */
+import { parseArgs } from 'node:util';
 import type { ContractOptions } from './http.js';
 import type { EventStore, Snapshot } from './types.js';
 
@@ -45,24 +46,35 @@ export function optionsFromEnv(env: NodeJS.ProcessEnv = process.env): ServeOptio
   if (port !== undefined && !(Number.isInteger(port) && port >= 0 && port < 65536)) {
     throw new TypeError(`Expected PORT to be a port number, got ${env['PORT']}`);
   }
-  const workers = env['WORKERS'] === undefined || env['WORKERS'] === '' ? undefined : env['WORKERS'];
-  if (workers !== undefined && workers !== 'auto' && !/^[1-9][0-9]*$/.test(workers)) {
-    throw new TypeError(`Expected WORKERS to be a positive integer or auto, got ${workers}`);
-  }
+  const workers = env['WORKERS'] ? parseWorkers('WORKERS', env['WORKERS']) : undefined;
   return {
     ...(port === undefined ? {} : { port }),
-    ...(workers === undefined ? {} : { workers: workers === 'auto' ? 'auto' : Number(workers) }),
+    ...(workers === undefined ? {} : { workers }),
     ...(env['HOST'] ? { host: env['HOST'] } : {}),
     ...(env['RESET_TOKEN'] ? { resetToken: env['RESET_TOKEN'] } : {}),
   };
 }
 
+/** Reads the command line an example takes: `--workers <n|auto>` (or `--workers=<n|auto>`), nothing else. */
+export function optionsFromArgs(args: readonly string[] = process.argv.slice(2)): ServeOptions {
+  const { values } = parseArgs({ args: [...args], options: { workers: { type: 'string' } }, strict: true });
+  return values.workers === undefined ? {} : { workers: parseWorkers('--workers', values.workers) };
+}
+
+function parseWorkers(name: string, text: string): number | 'auto' {
+  if (text === 'auto') return 'auto';
+  if (!/^[1-9][0-9]*$/.test(text))
+    throw new TypeError(`Expected ${name} to be a positive integer or auto, got ${text}`);
+  return Number(text);
+}
+
 /**
- * Starts a server from the environment and runs it until SIGINT or SIGTERM; then it stops
- * accepting, finishes in-flight requests, prints the final snapshot as one JSON line and exits 0.
+ * Starts a server from the environment and the command line (`--workers`, over `WORKERS`) and
+ * runs it until SIGINT or SIGTERM; then it stops accepting, finishes in-flight requests, prints
+ * the final snapshot as one JSON line (merged over every worker) and exits 0.
  */
 export async function runUntilSignal(name: string, serve: Serve, options: ServeOptions = {}): Promise<void> {
-  const server = await serve({ ...optionsFromEnv(), ...options });
+  const server = await serve({ ...optionsFromEnv(), ...optionsFromArgs(), ...options });
   let stopping = false;
   const stop = async (signal: NodeJS.Signals): Promise<void> => {
     if (stopping) return;
