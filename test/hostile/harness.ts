@@ -71,7 +71,7 @@ export async function withServer<T>(
 }
 
 /** What would betray the server's insides: a stack frame, a source path, an internal module. */
-export const LEAK = /\bat .*:\d+|\/work\/|\/home\/|node:internal|node_modules|\.[cm]?[jt]s\b|Error:/;
+export const LEAK = /\n\s+at |file:\/\/|\/work\/|\/home\/|node:internal|node_modules|\.[cm]?[jt]s:\d+/;
 
 export async function readStats(url: string): Promise<Snapshot> {
   const answer = await fetch(`${url}/stats`);
