@@ -106,81 +106,84 @@ function connections(port: number, count: number): Connection[] {
   return made;
 }
 
-describe.each(ADAPTERS)('$name on 2 workers', ({ serve }) => {
-  let server: RunningServer;
-  const sent: { userId: string; value: number }[] = [];
+for (const { name, serve } of ADAPTERS)
+  describe(`${name} on 2 workers`, () => {
+    let server: RunningServer;
+    const sent: { userId: string; value: number }[] = [];
 
-  it('answers /stats with the exact merged snapshot after posts over many connections', async () => {
-    server = await serve({ workers: WORKERS, port: 0 });
-    servers.push(server);
-    const pool = connections(server.port, 12);
-    // Each connection posts its own share, one by one and in batches, all at once.
-    await Promise.all(
-      pool.map(async (connection, c) => {
-        for (let k = 0; k < 10; k++) {
-          const event = eventAt(c * 100 + k);
+    it('answers /stats with the exact merged snapshot after posts over many connections', async () => {
+      server = await serve({ workers: WORKERS, port: 0 });
+      servers.push(server);
+      const pool = connections(server.port, 12);
+      // Each connection posts its own share, one by one and in batches, all at once.
+      await Promise.all(
+        pool.map(async (connection, c) => {
+          for (let k = 0; k < 10; k++) {
+            const event = eventAt(c * 100 + k);
+            sent.push(event);
+            const answer = await connection.request('POST', '/event', JSON.stringify(event));
+            expect(answer.status).toBe(200);
+          }
+          const batch = Array.from({ length: 5 }, (_, k) => eventAt(c * 100 + 50 + k));
+          sent.push(...batch);
+          expect((await connection.request('POST', '/events', JSON.stringify(batch))).status).toBe(200);
+        }),
+      );
+      const expected = expectedBody(sent);
+      for (const connection of pool) expect((await connection.request('GET', '/stats')).body).toBe(expected);
+      expect(new TextDecoder().decode(statsReply(await server.store.snapshot()).body)).toBe(expected);
+    });
+
+    it('every /stats, on any connection, includes every event acknowledged before it', async () => {
+      const [a, b, c, d, r1, r2, ...background] = connections(server.port, 10);
+      let acknowledged = sent.length;
+      let issued = sent.length;
+      let stop = false;
+      // Background writers keep every worker busy recording while the reads happen.
+      const writers = background.map(async (connection, w) => {
+        for (let k = 0; !stop; k++) {
+          const event = eventAt(1000 + w * 10_000 + k);
           sent.push(event);
-          const answer = await connection.request('POST', '/event', JSON.stringify(event));
-          expect(answer.status).toBe(200);
+          issued++;
+          expect((await connection.request('POST', '/event', JSON.stringify(event))).status).toBe(200);
+          acknowledged++;
         }
-        const batch = Array.from({ length: 5 }, (_, k) => eventAt(c * 100 + 50 + k));
-        sent.push(...batch);
-        expect((await connection.request('POST', '/events', JSON.stringify(batch))).status).toBe(200);
-      }),
-    );
-    const expected = expectedBody(sent);
-    for (const connection of pool) expect((await connection.request('GET', '/stats')).body).toBe(expected);
-    expect(new TextDecoder().decode(statsReply(await server.store.snapshot()).body)).toBe(expected);
-  });
-
-  it('every /stats, on any connection, includes every event acknowledged before it', async () => {
-    const [a, b, c, d, r1, r2, ...background] = connections(server.port, 10);
-    let acknowledged = sent.length;
-    let issued = sent.length;
-    let stop = false;
-    // Background writers keep every worker busy recording while the reads happen.
-    const writers = background.map(async (connection, w) => {
-      for (let k = 0; !stop; k++) {
-        const event = eventAt(1000 + w * 10_000 + k);
+      });
+      // Background readers keep gather rounds in flight, so a read often arrives during one.
+      const readers = [r1!, r2!].map(async (connection) => {
+        while (!stop) expect((await connection.request('GET', '/stats')).status).toBe(200);
+      });
+      const pairs = [
+        [a!, b!],
+        [b!, c!],
+        [c!, d!],
+        [d!, a!],
+      ] as const;
+      for (let i = 0; i < 200; i++) {
+        const [writer, reader] = pairs[i % pairs.length]!;
+        const event = eventAt(50_000 + i);
         sent.push(event);
         issued++;
-        expect((await connection.request('POST', '/event', JSON.stringify(event))).status).toBe(200);
+        expect((await writer.request('POST', '/event', JSON.stringify(event))).status).toBe(200);
         acknowledged++;
+        const floor = acknowledged;
+        const stats = JSON.parse((await reader.request('GET', '/stats')).body) as Snapshot;
+        expect(stats.totalRequests).toBeGreaterThanOrEqual(floor);
+        expect(stats.totalRequests).toBeLessThanOrEqual(issued);
       }
+      stop = true;
+      await Promise.all([...writers, ...readers]);
+      // Quiet again: exact.
+      expect((await a!.request('GET', '/stats')).body).toBe(expectedBody(sent));
     });
-    // Background readers keep gather rounds in flight, so a read often arrives during one.
-    const readers = [r1!, r2!].map(async (connection) => {
-      while (!stop) expect((await connection.request('GET', '/stats')).status).toBe(200);
-    });
-    const pairs = [
-      [a!, b!],
-      [b!, c!],
-      [c!, d!],
-      [d!, a!],
-    ] as const;
-    for (let i = 0; i < 200; i++) {
-      const [writer, reader] = pairs[i % pairs.length]!;
-      const event = eventAt(50_000 + i);
-      sent.push(event);
-      issued++;
-      expect((await writer.request('POST', '/event', JSON.stringify(event))).status).toBe(200);
-      acknowledged++;
-      const floor = acknowledged;
-      const stats = JSON.parse((await reader.request('GET', '/stats')).body) as Snapshot;
-      expect(stats.totalRequests).toBeGreaterThanOrEqual(floor);
-      expect(stats.totalRequests).toBeLessThanOrEqual(issued);
-    }
-    stop = true;
-    await Promise.all([...writers, ...readers]);
-    // Quiet again: exact.
-    expect((await a!.request('GET', '/stats')).body).toBe(expectedBody(sent));
-  });
 
-  it('close drains every worker and merges their final counts', async () => {
-    await server.close();
-    expect(new TextDecoder().decode(statsReply(await server.store.snapshot()).body)).toBe(expectedBody(sent));
+    it('close drains every worker and merges their final counts', async () => {
+      await server.close();
+      expect(new TextDecoder().decode(statsReply(await server.store.snapshot()).body)).toBe(
+        expectedBody(sent),
+      );
+    });
   });
-});
 
 interface Child {
   readonly child: ChildProcess;
@@ -240,26 +243,27 @@ function childPids(pid: number): number[] {
   return existsSync(file) ? readFileSync(file, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number) : [];
 }
 
-describe.each(ADAPTERS)('$name example with WORKERS=2', ({ name }) => {
-  it('prints one merged final snapshot on SIGTERM and leaves no worker behind', async () => {
-    const server = await startChild([`examples/${name}/src/main.ts`], { WORKERS: String(WORKERS) });
-    const workers = childPids(server.child.pid!);
-    const pool = connections(server.port, 6);
-    const events = Array.from({ length: 60 }, (_, i) => eventAt(i));
-    await Promise.all(
-      pool.map(async (connection, c) => {
-        for (let i = c; i < events.length; i += pool.length) {
-          expect((await connection.request('POST', '/event', JSON.stringify(events[i]))).status).toBe(200);
-        }
-      }),
-    );
-    server.child.kill('SIGTERM');
-    expect(await server.exited).toBe(0);
-    const finals = server.stdout().match(/^final .*$/gm) ?? [];
-    expect(finals).toEqual([`final ${expectedBody(events)}`]);
-    for (const pid of workers) expect(existsSync(`/proc/${pid}`), `worker ${pid} still runs`).toBe(false);
+for (const { name } of ADAPTERS)
+  describe(`${name} example with WORKERS=2`, () => {
+    it('prints one merged final snapshot on SIGTERM and leaves no worker behind', async () => {
+      const server = await startChild([`examples/${name}/src/main.ts`], { WORKERS: String(WORKERS) });
+      const workers = childPids(server.child.pid!);
+      const pool = connections(server.port, 6);
+      const events = Array.from({ length: 60 }, (_, i) => eventAt(i));
+      await Promise.all(
+        pool.map(async (connection, c) => {
+          for (let i = c; i < events.length; i += pool.length) {
+            expect((await connection.request('POST', '/event', JSON.stringify(events[i]))).status).toBe(200);
+          }
+        }),
+      );
+      server.child.kill('SIGTERM');
+      expect(await server.exited).toBe(0);
+      const finals = server.stdout().match(/^final .*$/gm) ?? [];
+      expect(finals).toEqual([`final ${expectedBody(events)}`]);
+      for (const pid of workers) expect(existsSync(`/proc/${pid}`), `worker ${pid} still runs`).toBe(false);
+    });
   });
-});
 
 describe('a worker that dies stops the server loudly', () => {
   it.each(['node', 'fastify'] as const)('%s: a cluster worker killed by SIGKILL', async (name) => {
