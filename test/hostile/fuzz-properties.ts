@@ -43,7 +43,7 @@ const anyValue = fc.oneof(
   fc.double(),
   fc.integer(),
   fc.string(),
-  fc.constantFrom(null, true, false, '1', '', [], {}, 1e400, -0, '1e3'),
+  fc.constantFrom(null, true, false, '1', '', [], {}, Number.MAX_VALUE, Number.MIN_VALUE, -0, '1e3'),
 );
 const userId = fc.oneof(fc.string({ maxLength: 12 }), fc.string({ unit: 'binary', maxLength: 8 }), anyValue);
 const eventLike = fc.oneof(
@@ -70,8 +70,23 @@ const mutatedEvent = fc
     return Uint8Array.from(bytes);
   });
 
+/** Bodies JSON.stringify cannot write: overflow, lone surrogates, a BOM, two values. */
+const rawEdges = fc
+  .constantFrom(
+    '{"userId":"u","value":1e400}',
+    '{"userId":"u","value":-1e-400}',
+    '{"userId":"\\ud800","value":1}',
+    '\ufeff{"userId":"u","value":1}',
+    '{"userId":"u","value":1} ',
+    '{"userId":"u","value":1}\n{"userId":"v","value":2}',
+    '{"userId":"u","value":1,"value":"x"}',
+    '{"userId":"u","value":0x10}',
+  )
+  .map((text) => encoder.encode(text));
+
 const eventBody = fc.oneof(
   fc.uint8Array({ maxLength: 300 }),
+  rawEdges,
   fc.jsonValue({ maxDepth: 3 }).map(json),
   eventLike.map(json),
   mutatedEvent,
