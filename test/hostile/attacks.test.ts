@@ -111,6 +111,26 @@ for (const adapter of adapterNames) {
       waitMs + 20_000,
     );
 
+    it('what a client is told matches what is counted when a request that ends its connection has company', () =>
+      withServer(adapter, TEST_TIMEOUTS, async (server) => {
+        // A request with `Connection: close`, or one refused with 413, then an event in the same
+        // write: whatever each adapter does with the second, every 200 is one event counted and
+        // nothing else is (a 400 for a counted event would make its client send it again).
+        const big = JSON.stringify({ userId: 'big', value: 1, pad: 'x'.repeat(5000) });
+        const writes = [
+          postEvent('{"userId":"closer","value":1}', { connection: 'close' }) +
+            postEvent('{"userId":"behind","value":1}'),
+          postEvent(big) + postEvent('{"userId":"behind","value":1}'),
+          `${postEvent('{"userId":"closer","value":1}', { connection: 'close' })}GARBAGE\r\n\r\n`,
+        ];
+        let acknowledged = 0;
+        for (const bytes of writes) {
+          const outcome = await talk(server.url, bytes, { waitMs: 2_000 });
+          acknowledged += outcome.answers.filter((answer) => answer.status === 200).length;
+        }
+        expect((await readStats(server.url)).totalRequests).toBe(acknowledged);
+      }));
+
     it(
       'oversized heads: 1 MiB in one write, 64 KiB in many, 3,000 headers: refused, nothing counted',
       () =>

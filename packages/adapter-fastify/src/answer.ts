@@ -59,6 +59,9 @@ export function createAnswerer(contract: Contract, isDraining: () => boolean): A
   };
 
   const handle = (reply: FastifyReply, route: BodyRoute, body: Uint8Array): void => {
+    // As in @1mrc/adapter-node: a connection node:http destroyed after a parse error (its client
+    // was told 400) may still end this body; nothing is recorded for it.
+    if (reply.request.raw.socket.destroyed) return;
     let answer: Reply | Promise<Reply>;
     try {
       answer = route.handle(body);

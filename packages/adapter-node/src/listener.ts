@@ -55,6 +55,10 @@ export function createRequestListener(contract: Contract, options: ListenerOptio
   };
 
   const answer = (res: ServerResponse, route: BodyRoute, body: Uint8Array): void => {
+    // The connection died while the body was read: node:http answers a parse error in bytes
+    // that came after this request (data after `Connection: close`, say) with its own 400 and
+    // destroys the socket, yet still ends this body. Its client was told 400: record nothing.
+    if (res.req.socket.destroyed) return;
     let reply: Reply | Promise<Reply>;
     try {
       reply = route.handle(body);
