@@ -197,7 +197,10 @@ export interface Aggregator {
    * clears every shard and the master. `record` goes straight into the master.
    */
   readonly store: MergedStore;
-  /** Adds a worker and starts it; resolves with the port it listens on. */
+  /**
+   * Adds a worker; once it says hello, sends it `start`. Resolves with the port it listens on,
+   * rejects with its error if it cannot start.
+   */
   start(port: PrimaryPort, options: ShardOptions, name: string): Promise<number>;
   /** Asks every worker to drain; resolves once all their final deltas are merged. */
   close(): Promise<void>;
@@ -206,8 +209,6 @@ export interface Aggregator {
    * before that its counts are gone, and the aggregator fails.
    */
   exited(port: PrimaryPort, reason: string): void;
-  /** The error the aggregator failed with, if it has. */
-  readonly failure: Error | undefined;
 }
 
 interface Worker {
@@ -265,7 +266,7 @@ export function createAggregator(options: AggregatorOptions): Aggregator {
     const pending = new Set(live());
     const timer = setTimeout(() => {
       const names = [...pending].map((worker) => worker.name).join(', ');
-      fail(new Error(`${names} did not hand over its counts within ${timeoutMs} ms`));
+      fail(new Error(`${names} did not answer a collect within ${timeoutMs} ms`));
     }, timeoutMs);
     timer.unref?.();
     round = { id, pending, waiters: queued, timer };
@@ -348,9 +349,6 @@ export function createAggregator(options: AggregatorOptions): Aggregator {
 
   return {
     store,
-    get failure() {
-      return failure;
-    },
     start(port, shardOptions, name) {
       if (failure) return Promise.reject(failure);
       const worker: Worker = { port, name, handedOver: false };
