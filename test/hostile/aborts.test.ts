@@ -19,7 +19,7 @@ import {
   startServerChild,
 } from './harness.js';
 
-const ABORTS = Number(process.env['HOSTILE_ABORTS'] ?? 5_000);
+const ABORTS = Number(process.env['HOSTILE_ABORTS'] ?? 3_000);
 const CONCURRENCY = 64;
 const GOOD_EVERY = 100;
 /** The first fifth warms the server up (JIT, pools, buffers) before memory is measured. */
