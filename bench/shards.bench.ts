@@ -68,7 +68,11 @@ const line = (name: string, ms: number): void =>
   console.log(`${name.padEnd(46)} ${ms.toFixed(3).padStart(8)} ms   ${rate(ms).padStart(22)}`);
 
 console.log(`node ${process.version}, ${cpus()[0]?.model ?? 'unknown CPU'}, ${availableParallelism()} CPUs`);
-console.log(`load average at start: ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
+console.log(
+  `load average at start: ${loadavg()
+    .map((x) => x.toFixed(2))
+    .join(' ')}`,
+);
 const sample = delta();
 console.log(
   `delta: ${DELTA} events over ${USERS} users → ${sample.users.length} distinct ids; ` +
@@ -110,10 +114,13 @@ await Promise.all(
   [0, 1].map((i) => {
     const { port1, port2 } = new MessageChannel();
     ports.push(port1, port2);
-    serveShard({ postMessage: (m) => port2.postMessage(m), onMessage: (fn) => port2.on('message', fn) }, async (o) => {
-      shards[i] = o.store as ShardStore;
-      return { port: 0, close: async () => {} };
-    });
+    serveShard(
+      { postMessage: (m) => port2.postMessage(m), onMessage: (fn) => port2.on('message', fn) },
+      async (o) => {
+        shards[i] = o.store as ShardStore;
+        return { port: 0, close: async () => {} };
+      },
+    );
     return aggregator.start(
       { postMessage: (m) => port1.postMessage(m), onMessage: (fn) => port1.on('message', fn) },
       {},
@@ -138,5 +145,7 @@ for (let i = 0; i < REPEATS; i++) {
   await shards[0]!.snapshot();
   empty.push(Number(process.hrtime.bigint() - start) / 1e6);
 }
-console.log(`${'gather round with nothing new (latency floor)'.padEnd(46)} ${median(empty).toFixed(3).padStart(8)} ms`);
+console.log(
+  `${'gather round with nothing new (latency floor)'.padEnd(46)} ${median(empty).toFixed(3).padStart(8)} ms`,
+);
 for (const port of ports) port.close();
