@@ -5,9 +5,9 @@
  */
 import { readFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg } from 'node:os';
+import { createStats, ExactSum, parseEvent } from '@1mrc/core';
+import { createContract } from '@1mrc/core/http';
 import { Bench } from 'tinybench';
-import { createContract } from '../packages/core/src/http.js';
-import { createStats, ExactSum, parseEvent } from '../packages/core/src/index.js';
 import { DEFAULT_LIMITS, parseEventReference, validateEvent } from '../packages/core/src/parse-event.js';
 
 const N = 1_000_000;

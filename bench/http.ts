@@ -11,7 +11,7 @@
  * `--workers 1,2` runs each adapter with WORKERS=1, then WORKERS=2 (baselines stay at 1), and
  * compares them: CPU is then the whole process tree's (cluster workers are child processes), and
  * a server on N > 1 workers gets N CPUs, the client's own CPU included if there are not enough.
- * With a bundle, worker threads and processes run the sources through tsx (see @1mrc/core/workers).
+ * With a bundle, worker threads and processes run the sources through tsx (see @1mrc/server/workers).
  *
  * Servers run as esbuild bundles on bare node (`--tsx` runs the sources through tsx instead,
  * which adds about 40 MB of RSS). `--cpu-prof` prints each server's hottest functions.

@@ -11,8 +11,8 @@
 import { availableParallelism, cpus, loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { MessageChannel, type MessagePort } from 'node:worker_threads';
-import { createStats, type StatsState } from '../packages/core/src/index.js';
-import { createAggregator, type ShardStore, serveShard } from '../packages/core/src/shards.js';
+import { createStats, type StatsState } from '@1mrc/core';
+import { createAggregator, type ShardStore, serveShard } from '@1mrc/server/shards';
 
 const { values: args } = parseArgs({
   options: {

@@ -10,7 +10,7 @@
  */
 import { connect } from 'node:net';
 import { parseArgs } from 'node:util';
-import { createStats, type Event, ExactSum } from '../packages/core/src/index.js';
+import { createStats, type Event, ExactSum } from '@1mrc/core';
 import {
   type AdapterName,
   adapterNames,

@@ -3,14 +3,15 @@
  * cross-adapter check: the same events give the same `/stats` bytes everywhere.
  * CONFORMANCE_RUNS raises the property's runs (default 100 per adapter).
  */
+
+import { serve as fastify } from '@1mrc/adapter-fastify';
+import { serve as node } from '@1mrc/adapter-node';
+import { serve as uws } from '@1mrc/adapter-uws';
+import { defineConformance, runConformance } from '@1mrc/client/conformance';
+import { createStats } from '@1mrc/core';
+import { statsReply } from '@1mrc/core/http';
+import type { RunningServer, Serve, ServeOptions } from '@1mrc/server';
 import { afterAll, describe, expect, it } from 'vitest';
-import { serve as fastify } from '../packages/adapter-fastify/src/index.js';
-import { serve as node } from '../packages/adapter-node/src/index.js';
-import { serve as uws } from '../packages/adapter-uws/src/index.js';
-import { defineConformance, runConformance } from '../packages/client/src/conformance/index.js';
-import { statsReply } from '../packages/core/src/http.js';
-import { createStats } from '../packages/core/src/index.js';
-import type { RunningServer, Serve, ServeOptions } from '../packages/core/src/server.js';
 import { type Mutation, serveMutant } from './contract-server.js';
 
 const ADAPTERS: Readonly<Record<string, Serve>> = { node, fastify, uws };

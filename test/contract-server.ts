@@ -4,10 +4,10 @@
  */
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { ServerUnderTest } from '../packages/client/src/conformance/index.js';
-import { createContract, type Reply, type RequestHead } from '../packages/core/src/http.js';
-import { createStats } from '../packages/core/src/index.js';
-import type { ServeOptions } from '../packages/core/src/server.js';
+import type { ServerUnderTest } from '@1mrc/client/conformance';
+import { createStats } from '@1mrc/core';
+import { createContract, type Reply, type RequestHead } from '@1mrc/core/http';
+import type { ServeOptions } from '@1mrc/server';
 
 export interface Mutation {
   readonly head?: (head: RequestHead) => RequestHead;

@@ -9,13 +9,13 @@ import { existsSync, readFileSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { serve as fastify } from '@1mrc/adapter-fastify';
+import { serve as node } from '@1mrc/adapter-node';
+import { serve as uws } from '@1mrc/adapter-uws';
+import { createStats, type Snapshot } from '@1mrc/core';
+import { statsReply } from '@1mrc/core/http';
+import type { RunningServer, Serve } from '@1mrc/server';
 import { afterAll, describe, expect, it } from 'vitest';
-import { serve as fastify } from '../packages/adapter-fastify/src/index.js';
-import { serve as node } from '../packages/adapter-node/src/index.js';
-import { serve as uws } from '../packages/adapter-uws/src/index.js';
-import { statsReply } from '../packages/core/src/http.js';
-import { createStats, type Snapshot } from '../packages/core/src/index.js';
-import type { RunningServer, Serve } from '../packages/core/src/server.js';
 
 const ROOT = new URL('..', import.meta.url);
 const ADAPTERS: readonly { name: 'node' | 'fastify' | 'uws'; serve: Serve }[] = [

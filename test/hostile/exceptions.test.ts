@@ -4,8 +4,9 @@
  * answers 500 with the contract's own bytes, says nothing of the cause, and the server goes on
  * serving and counting right.
  */
+
+import { createStats, type EventStore } from '@1mrc/core';
 import { describe, expect, it } from 'vitest';
-import { createStats, type EventStore } from '../../packages/core/src/index.js';
 import { adapterNames, Connection, LEAK, postEvent, readStats, withServer } from './harness.js';
 
 const INTERNAL = '{"error":{"code":"INTERNAL","message":"internal error"}}';

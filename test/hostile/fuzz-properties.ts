@@ -9,14 +9,9 @@
  *   library's refusal, or no answer with the connection closed or waiting; nothing counted;
  *   the server healthy after each batch.
  */
+
+import { createStats, HTTP_STATUS, parseBatch, parseEvent, type Result } from '@1mrc/core';
 import fc from 'fast-check';
-import {
-  createStats,
-  HTTP_STATUS,
-  parseBatch,
-  parseEvent,
-  type Result,
-} from '../../packages/core/src/index.js';
 import {
   type Answer,
   CONTRACT_STATUSES,

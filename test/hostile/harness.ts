@@ -7,11 +7,11 @@ import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { serve as fastify } from '../../packages/adapter-fastify/src/index.js';
-import { serve as node } from '../../packages/adapter-node/src/index.js';
-import { serve as uws } from '../../packages/adapter-uws/src/index.js';
-import type { Snapshot } from '../../packages/core/src/index.js';
-import type { RunningServer, Serve, ServeOptions } from '../../packages/core/src/server.js';
+import { serve as fastify } from '@1mrc/adapter-fastify';
+import { serve as node } from '@1mrc/adapter-node';
+import { serve as uws } from '@1mrc/adapter-uws';
+import type { Snapshot } from '@1mrc/core';
+import type { RunningServer, Serve, ServeOptions } from '@1mrc/server';
 
 export const ADAPTERS = { node, fastify, uws } as const satisfies Record<string, Serve>;
 export type AdapterName = keyof typeof ADAPTERS;

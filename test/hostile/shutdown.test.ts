@@ -6,9 +6,10 @@
  * already gone: not counted), or written with no answer (unknown). So the final count must be
  * at least the acknowledged, and at most the acknowledged plus the unknown.
  */
+
+import { createStats } from '@1mrc/core';
 import { describe, expect, it } from 'vitest';
 import { exampleCommand, startServerProcess } from '../../packages/client/src/server-process.js';
-import { createStats } from '../../packages/core/src/index.js';
 import { type AdapterName, adapterNames, Connection, ConnectionClosed, postEvent } from './harness.js';
 
 const CLIENTS = 32;

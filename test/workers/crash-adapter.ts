@@ -2,8 +2,8 @@
  * The uWS adapter's `serve`, except that a worker that records the user id `crash` throws an
  * uncaught error right after: a bug escaping every handler, once the event was acknowledged.
  */
-import { serve as uws } from '../../packages/adapter-uws/src/index.js';
-import type { RunningServer, ServeOptions } from '../../packages/core/src/server.js';
+import { serve as uws } from '@1mrc/adapter-uws';
+import type { RunningServer, ServeOptions } from '@1mrc/server';
 
 export async function serve(options: ServeOptions): Promise<RunningServer> {
   const store = options.store!;

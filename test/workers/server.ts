@@ -2,8 +2,8 @@
  * A challenge server on 2 workers whose adapter module is given by URL: `ADAPTER=<module URL>
  * TRANSPORT=<threads|cluster> node --conditions=source --import tsx test/workers/server.ts`.
  */
-import { runUntilSignal } from '../../packages/core/src/server.js';
-import { serveWorkers, type WorkerTransport } from '../../packages/core/src/workers.js';
+import { runUntilSignal } from '@1mrc/server';
+import { serveWorkers, type WorkerTransport } from '@1mrc/server/workers';
 
 const { ADAPTER: adapter, TRANSPORT: transport } = process.env;
 if (!adapter || (transport !== 'threads' && transport !== 'cluster')) {

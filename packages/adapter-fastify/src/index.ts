@@ -6,8 +6,8 @@ import type { AddressInfo } from 'node:net';
 import { serverOptions } from '@1mrc/adapter-node/helpers';
 import { createStats } from '@1mrc/core';
 import { createContract } from '@1mrc/core/http';
-import type { RunningServer, Serve } from '@1mrc/core/server';
-import { serveWorkers, workerCount } from '@1mrc/core/workers';
+import type { RunningServer, Serve } from '@1mrc/server';
+import { serveWorkers, workerCount } from '@1mrc/server/workers';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { contractPlugin } from './plugin.js';
 
@@ -18,7 +18,7 @@ const DRAIN_INTERVAL = 25;
 
 export const serve: Serve = async (options = {}) => {
   // On several workers: node:cluster processes sharing one listening handle, each serving as
-  // below with its own shard; /stats merges them all (see @1mrc/core/workers).
+  // below with its own shard; /stats merges them all (see @1mrc/server/workers).
   if (workerCount(options.workers) > 1) return serveWorkers('cluster', import.meta.url, options);
   const {
     port = 8080,

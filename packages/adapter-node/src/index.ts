@@ -6,8 +6,8 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createStats } from '@1mrc/core';
 import { createContract } from '@1mrc/core/http';
-import type { RunningServer, Serve } from '@1mrc/core/server';
-import { serveWorkers, workerCount } from '@1mrc/core/workers';
+import type { RunningServer, Serve } from '@1mrc/server';
+import { serveWorkers, workerCount } from '@1mrc/server/workers';
 import { createRequestListener } from './listener.js';
 import { serverOptions } from './server-options.js';
 
@@ -18,7 +18,7 @@ const DRAIN_INTERVAL = 25;
 
 export const serve: Serve = async (options = {}) => {
   // On several workers: node:cluster processes sharing one listening handle, each serving as
-  // below with its own shard; /stats merges them all (see @1mrc/core/workers).
+  // below with its own shard; /stats merges them all (see @1mrc/server/workers).
   if (workerCount(options.workers) > 1) return serveWorkers('cluster', import.meta.url, options);
   const {
     port = 8080,

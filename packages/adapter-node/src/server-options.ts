@@ -1,5 +1,5 @@
 import type { ServerOptions } from 'node:http';
-import type { ServeOptions } from '@1mrc/core/server';
+import type { ServeOptions } from '@1mrc/server';
 
 /**
  * Timeouts for a server that sees many short requests: an idle keep-alive connection is kept

@@ -5,7 +5,7 @@
  */
 import { createStats, type EventStore, type Stats } from '@1mrc/core';
 import { createContract, type Reply, type RequestHead } from '@1mrc/core/http';
-import type { RunningServer, Serve } from '@1mrc/core/server';
+import type { RunningServer, Serve } from '@1mrc/server';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { exchange, postEvent } from './raw-http.js';
 

@@ -6,15 +6,15 @@
 import type { HttpRequest, HttpResponse, us_listen_socket, us_socket } from 'uWebSockets.js';
 import { createStats } from '@1mrc/core';
 import { createContract, type Route } from '@1mrc/core/http';
-import type { RunningServer, Serve, ServeOptions } from '@1mrc/core/server';
-import { serveWorkers, workerCount } from '@1mrc/core/workers';
+import type { RunningServer, Serve, ServeOptions } from '@1mrc/server';
+import { serveWorkers, workerCount } from '@1mrc/server/workers';
 import { Exchange } from './exchange.js';
 import { readHead } from './head.js';
 import { createNativeApp } from './native.js';
 
 export const serve: Serve = async (options: ServeOptions = {}): Promise<RunningServer> => {
   // On several workers: worker threads, each with its own App on the same port (uWS sets
-  // SO_REUSEPORT on Linux) and its own shard; /stats merges them all (see @1mrc/core/workers).
+  // SO_REUSEPORT on Linux) and its own shard; /stats merges them all (see @1mrc/server/workers).
   if (workerCount(options.workers) > 1) return serveWorkers('threads', import.meta.url, options);
   const { port = 8080, host = '127.0.0.1', store = createStats(), ...limits } = options;
   if (!Number.isInteger(port) || port < 0 || port > 65_535) {

@@ -1,4 +1,4 @@
-import type { RunningServer } from '@1mrc/core/server';
+import type { RunningServer } from '@1mrc/server';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { serve } from '../src/index.js';
 import { rawConnect, request } from './raw-http.js';

@@ -1,6 +1,6 @@
 import { createStats, type Snapshot } from '@1mrc/core';
 import { createContract, type Reply, statsReply } from '@1mrc/core/http';
-import type { RunningServer } from '@1mrc/core/server';
+import type { RunningServer } from '@1mrc/server';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { serve } from '../src/index.js';
 import { rawConnect, request } from './raw-http.js';

@@ -7,9 +7,10 @@
  * `FC_SEED=<seed> FC_PATH=<path> pnpm vitest run packages/core/test/shards.test.ts -t "<name>"`.
  */
 import { MessageChannel, type MessagePort } from 'node:worker_threads';
+import { createStats, type Snapshot } from '@1mrc/core';
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createStats, type Snapshot } from '../src/index.js';
+import { fcParams } from '../../core/test/fc-params.js';
 import {
   type Aggregator,
   createAggregator,
@@ -20,7 +21,6 @@ import {
   serveShard,
   type WorkerPort,
 } from '../src/shards.js';
-import { fcParams } from './fc-params.js';
 
 /** One direction of an ordered link: messages queue up and arrive in order, one per delivery. */
 interface Pipe<T> {

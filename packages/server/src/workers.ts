@@ -1,6 +1,6 @@
 /**
  * `serve({ workers: N })` over Node: N event loops, each serving HTTP and recording into its own
- * shard, with this thread as the aggregator of `@1mrc/core/shards`.
+ * shard, with this thread as the aggregator of `@1mrc/server/shards`.
  *
  * - `'threads'`: N worker threads in this process, each listening on the same port on its own
  *   (uWebSockets.js sets SO_REUSEPORT on Linux, so the kernel spreads connections over them).
@@ -16,7 +16,7 @@ import { type AddressInfo, createServer } from 'node:net';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import type { RunningServer, ServeOptions } from './server.js';
+import type { RunningServer, ServeOptions } from './index.js';
 import {
   type Aggregator,
   createAggregator,

@@ -1,7 +1,7 @@
 /**
  * One engine split over several workers, exact and read-your-writes. Transport-neutral: a
  * `ShardPort` is any ordered message link (a worker_threads `MessagePort`, cluster IPC, a test's
- * `MessageChannel`); `@1mrc/core/workers` wires these over Node's threads and processes.
+ * `MessageChannel`); `@1mrc/server/workers` wires these over Node's threads and processes.
  *
  * Each worker records into its own `createStats()` shard: the hot path stays local and
  * synchronous. `/stats` is the only cross-worker path. The worker asks the primary (the
@@ -24,9 +24,9 @@
  * before handing over its final delta takes acknowledged counts with it, so the aggregator fails
  * loudly (`onFatal`) instead of answering with less than it acknowledged.
  */
-import type { ServeOptions } from './server.js';
-import { createStats, type StatsState } from './stats.js';
-import type { Event, EventStore, Snapshot } from './types.js';
+
+import { createStats, type Event, type EventStore, type Snapshot, type StatsState } from '@1mrc/core';
+import type { ServeOptions } from './index.js';
 
 /** Serve options a worker gets from the primary: plain data, so `postMessage` can carry it. */
 export type ShardOptions = Omit<ServeOptions, 'store' | 'workers'>;

@@ -1,6 +1,6 @@
 /**
  * Where a worker started by `serveWorkers` begins: it loads the adapter's `serve` and runs the
- * worker side of `@1mrc/core/shards` over its link to the primary (a worker thread's
+ * worker side of `@1mrc/server/shards` over its link to the primary (a worker thread's
  * `parentPort`, or a cluster worker's IPC channel).
  */
 import { isMainThread, parentPort, workerData } from 'node:worker_threads';
@@ -9,7 +9,7 @@ import { serveShard } from './shards.js';
 import { ADAPTER_ENV, type ShardEntryData } from './workers.js';
 
 const adapter = isMainThread ? process.env[ADAPTER_ENV] : (workerData as ShardEntryData).adapter;
-if (adapter === undefined) throw new Error(`@1mrc/core: a shard worker needs ${ADAPTER_ENV}`);
+if (adapter === undefined) throw new Error(`@1mrc/server: a shard worker needs ${ADAPTER_ENV}`);
 const { serve } = (await import(adapter)) as { serve: ShardServe };
 
 let port: WorkerPort;
@@ -21,7 +21,7 @@ if (parentPort) {
   };
 } else {
   const send = process.send?.bind(process);
-  if (!send) throw new Error('@1mrc/core: a shard worker must be started by serveWorkers');
+  if (!send) throw new Error('@1mrc/server: a shard worker must be started by serveWorkers');
   port = {
     postMessage: (message: ShardMessage) => {
       if (process.connected) send(message);

@@ -1,7 +1,7 @@
 /** How many workers: the option, `WORKERS` and `--workers`, and what they refuse. */
 import { availableParallelism } from 'node:os';
 import { describe, expect, it } from 'vitest';
-import { optionsFromArgs, optionsFromEnv } from '../src/server.js';
+import { optionsFromArgs, optionsFromEnv } from '../src/index.js';
 import { serveWorkers, workerCount } from '../src/workers.js';
 
 describe('workers', () => {

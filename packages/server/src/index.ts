@@ -3,8 +3,8 @@
  * process wiring the examples use (environment in, graceful shutdown on a signal).
  */
 import { parseArgs } from 'node:util';
-import type { ContractOptions } from './http.js';
-import type { EventStore, Snapshot } from './types.js';
+import type { EventStore, Snapshot } from '@1mrc/core';
+import type { ContractOptions } from '@1mrc/core/http';
 
 export interface ServeOptions extends Omit<ContractOptions, 'store'> {
   /** Default 8080 (what the official challenge clients use); 0 picks a free port. */
@@ -15,7 +15,7 @@ export interface ServeOptions extends Omit<ContractOptions, 'store'> {
   readonly store?: EventStore;
   /**
    * Event loops to serve on, each recording into its own shard, merged exactly for `/stats`
-   * (see `@1mrc/core/workers`). `'auto'` is one per core (`os.availableParallelism()`); default 1.
+   * (see `@1mrc/server/workers`). `'auto'` is one per core (`os.availableParallelism()`); default 1.
    */
   readonly workers?: number | 'auto';
   /**
