@@ -88,6 +88,18 @@ export function statsReply(snapshot: Snapshot): Reply {
   return json(200, { totalRequests, uniqueUsers, sum, avg });
 }
 
+/** A store that answers something other than a snapshot gets a 500, never a `200 {}`. */
+function checkedStatsReply(snapshot: unknown): Reply {
+  if (typeof snapshot !== 'object' || snapshot === null) return INTERNAL;
+  const { totalRequests, uniqueUsers, sum, avg } = snapshot as Record<keyof Snapshot, unknown>;
+  const fields = [totalRequests, uniqueUsers, sum, avg];
+  return fields.every(Number.isFinite) ? statsReply(snapshot as Snapshot) : INTERNAL;
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return typeof (value as { then?: unknown } | null)?.then === 'function';
+}
+
 const OK = json(200, { status: 'ok' });
 const NOT_FOUND = fail('NOT_FOUND', 'no such route');
 const UNAUTHORIZED = errorReply(
@@ -212,8 +224,10 @@ export function createContract(options: ContractOptions): Contract {
 
   const stats = (): Reply | Promise<Reply> => {
     try {
-      const snapshot = store.snapshot();
-      return snapshot instanceof Promise ? snapshot.then(statsReply, () => INTERNAL) : statsReply(snapshot);
+      const snapshot: unknown = store.snapshot();
+      return isThenable(snapshot)
+        ? Promise.resolve(snapshot).then(checkedStatsReply, () => INTERNAL)
+        : checkedStatsReply(snapshot);
     } catch {
       return INTERNAL;
     }
