@@ -4,9 +4,8 @@
  */
 import type { AddressInfo } from 'node:net';
 import { serverOptions } from '@1mrc/adapter-node/helpers';
-import { createStats } from '@1mrc/core';
 import { createContract } from '@1mrc/core/http';
-import type { RunningServer, Serve } from '@1mrc/server';
+import { runningServer, type Serve, serverSetup } from '@1mrc/server';
 import { serveWorkers, workerCount } from '@1mrc/server/workers';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { contractPlugin } from './plugin.js';
@@ -20,19 +19,11 @@ export const serve: Serve = async (options = {}) => {
   // On several workers: node:cluster processes sharing one listening handle, each serving as
   // below with its own shard; /stats merges them all (see @1mrc/server/workers).
   if (workerCount(options.workers) > 1) return serveWorkers('cluster', import.meta.url, options);
-  const {
-    port = 8080,
-    host = '127.0.0.1',
-    store = createStats(),
-    headersTimeout,
-    requestTimeout,
-    keepAliveTimeout,
-    ...limits
-  } = options;
+  const setup = serverSetup(options);
   // The same server options as `@1mrc/adapter-node` (see there for why).
-  const http = serverOptions({ headersTimeout, requestTimeout, keepAliveTimeout });
+  const http = serverOptions(setup.timeouts);
   let draining = false;
-  const { plugin, answerer } = contractPlugin(createContract({ ...limits, store }), {
+  const { plugin, answerer } = contractPlugin(createContract(setup.contract), {
     isDraining: () => draining,
   });
   const app = Fastify({
@@ -49,23 +40,15 @@ export const serve: Serve = async (options = {}) => {
   });
   try {
     await app.register(plugin);
-    await app.listen({ port, host });
+    await app.listen({ port: setup.port, host: setup.host });
   } catch (error) {
     await app.close();
     throw error;
   }
-  const bound = (app.server.address() as AddressInfo).port;
-  let closed: Promise<void> | undefined;
-  return {
-    url: `http://${host.includes(':') ? `[${host}]` : host}:${bound}`,
-    port: bound,
-    store,
-    close(): Promise<void> {
-      draining = true;
-      closed ??= drain(app);
-      return closed;
-    },
-  } satisfies RunningServer;
+  return runningServer(setup, (app.server.address() as AddressInfo).port, () => {
+    draining = true;
+    return drain(app);
+  });
 };
 
 /**

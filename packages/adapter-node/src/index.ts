@@ -4,9 +4,8 @@
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createStats } from '@1mrc/core';
 import { createContract } from '@1mrc/core/http';
-import type { RunningServer, Serve } from '@1mrc/server';
+import { runningServer, type Serve, serverSetup } from '@1mrc/server';
 import { serveWorkers, workerCount } from '@1mrc/server/workers';
 import { createRequestListener } from './listener.js';
 import { serverOptions } from './server-options.js';
@@ -20,37 +19,18 @@ export const serve: Serve = async (options = {}) => {
   // On several workers: node:cluster processes sharing one listening handle, each serving as
   // below with its own shard; /stats merges them all (see @1mrc/server/workers).
   if (workerCount(options.workers) > 1) return serveWorkers('cluster', import.meta.url, options);
-  const {
-    port = 8080,
-    host = '127.0.0.1',
-    store = createStats(),
-    headersTimeout,
-    requestTimeout,
-    keepAliveTimeout,
-    ...limits
-  } = options;
-  const contract = createContract({ ...limits, store });
+  const setup = serverSetup(options);
+  const contract = createContract(setup.contract);
   let draining = false;
   const listener = createRequestListener(contract, { isDraining: () => draining });
-  const server = createServer(
-    { noDelay: true, ...serverOptions({ headersTimeout, requestTimeout, keepAliveTimeout }) },
-    listener,
-  );
+  const server = createServer({ noDelay: true, ...serverOptions(setup.timeouts) }, listener);
   // Unlimited: a load generator keeps its connections for the whole run.
   server.maxRequestsPerSocket = 0;
-  await listen(server, port, host);
-  const bound = (server.address() as AddressInfo).port;
-  let closed: Promise<void> | undefined;
-  return {
-    url: `http://${host.includes(':') ? `[${host}]` : host}:${bound}`,
-    port: bound,
-    store,
-    close(): Promise<void> {
-      draining = true;
-      closed ??= drain(server);
-      return closed;
-    },
-  } satisfies RunningServer;
+  await listen(server, setup.port, setup.host);
+  return runningServer(setup, (server.address() as AddressInfo).port, () => {
+    draining = true;
+    return drain(server);
+  });
 };
 
 function listen(server: Server, port: number, host: string): Promise<void> {

@@ -4,9 +4,8 @@
  */
 
 import type { HttpRequest, HttpResponse, us_listen_socket, us_socket } from 'uWebSockets.js';
-import { createStats } from '@1mrc/core';
 import { createContract, type Route } from '@1mrc/core/http';
-import type { RunningServer, Serve, ServeOptions } from '@1mrc/server';
+import { type RunningServer, runningServer, type Serve, type ServeOptions, serverSetup } from '@1mrc/server';
 import { serveWorkers, workerCount } from '@1mrc/server/workers';
 import { Exchange } from './exchange.js';
 import { readHead } from './head.js';
@@ -16,14 +15,9 @@ export const serve: Serve = async (options: ServeOptions = {}): Promise<RunningS
   // On several workers: worker threads, each with its own App on the same port (uWS sets
   // SO_REUSEPORT on Linux) and its own shard; /stats merges them all (see @1mrc/server/workers).
   if (workerCount(options.workers) > 1) return serveWorkers('threads', import.meta.url, options);
-  const { port = 8080, host = '127.0.0.1', store = createStats(), ...limits } = options;
-  if (!Number.isInteger(port) || port < 0 || port > 65_535) {
-    throw new TypeError(`Expected port to be an integer from 0 to 65535, got ${String(port)}`);
-  }
-  if (typeof host !== 'string' || host === '') {
-    throw new TypeError(`Expected host to be a non-empty string, got ${String(host)}`);
-  }
-  const contract = createContract({ ...limits, store });
+  const setup = serverSetup(options);
+  const { host, port } = setup;
+  const contract = createContract(setup.contract);
   const { uws, app } = createNativeApp();
 
   // Requests whose handler has run but whose reply is not written yet, for a graceful close.
@@ -69,9 +63,8 @@ export const serve: Serve = async (options: ServeOptions = {}): Promise<RunningS
   });
   const actualPort = uws.us_socket_local_port(listenSocket as unknown as us_socket);
 
-  let closed: Promise<void> | undefined;
-  const close = (): Promise<void> =>
-    (closed ??= new Promise((resolve) => {
+  const drain = (): Promise<void> =>
+    new Promise((resolve) => {
       connections.closing = true;
       uws.us_listen_socket_close(listenSocket);
       // Deferred out of whatever uWS callback settled the last request; a request that came in
@@ -84,8 +77,7 @@ export const serve: Serve = async (options: ServeOptions = {}): Promise<RunningS
           resolve();
         });
       if (inFlight === 0) onIdle();
-    }));
+    });
 
-  const urlHost = host.includes(':') ? `[${host}]` : host;
-  return { url: `http://${urlHost}:${actualPort}`, port: actualPort, store, close };
+  return runningServer(setup, actualPort, drain);
 };

@@ -3,7 +3,7 @@
  * process wiring the examples use (environment in, graceful shutdown on a signal).
  */
 import { parseArgs } from 'node:util';
-import type { EventStore, Snapshot } from '@1mrc/core';
+import { createStats, type EventStore, type Snapshot } from '@1mrc/core';
 import type { ContractOptions } from '@1mrc/core/http';
 
 export interface ServeOptions extends Omit<ContractOptions, 'store'> {
@@ -39,6 +39,64 @@ export interface RunningServer {
 }
 
 export type Serve = (options?: ServeOptions) => Promise<RunningServer>;
+
+export type Timeouts = Pick<ServeOptions, 'headersTimeout' | 'requestTimeout' | 'keepAliveTimeout'>;
+
+/** One process's server, as every adapter starts it: defaults applied, options checked. */
+export interface ServerSetup {
+  readonly port: number;
+  readonly host: string;
+  readonly store: EventStore;
+  readonly timeouts: Timeouts;
+  /** What `createContract` takes. */
+  readonly contract: ContractOptions;
+}
+
+/** Applies the defaults every adapter shares: port 8080, loopback only, a fresh in-memory store. */
+export function serverSetup(options: ServeOptions): ServerSetup {
+  const {
+    port = 8080,
+    host = '127.0.0.1',
+    store = createStats(),
+    workers: _workers,
+    headersTimeout,
+    requestTimeout,
+    keepAliveTimeout,
+    ...limits
+  } = options;
+  if (!Number.isInteger(port) || port < 0 || port > 65_535) {
+    throw new TypeError(`Expected port to be an integer from 0 to 65535, got ${String(port)}`);
+  }
+  if (typeof host !== 'string' || host === '') {
+    throw new TypeError(`Expected host to be a non-empty string, got ${String(host)}`);
+  }
+  return {
+    port,
+    host,
+    store,
+    timeouts: { headersTimeout, requestTimeout, keepAliveTimeout },
+    contract: { ...limits, store },
+  };
+}
+
+/** The handle `serve` returns; `drain` runs once, however often `close` is called. */
+export function runningServer(
+  setup: Pick<ServerSetup, 'host' | 'store'>,
+  port: number,
+  drain: () => Promise<void>,
+): RunningServer {
+  const { host, store } = setup;
+  let closed: Promise<void> | undefined;
+  return {
+    url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
+    port,
+    store,
+    close: () => {
+      closed ??= drain();
+      return closed;
+    },
+  };
+}
 
 /** Reads `PORT`, `HOST`, `RESET_TOKEN` and `WORKERS` (a positive integer or `auto`). */
 export function optionsFromEnv(env: NodeJS.ProcessEnv = process.env): ServeOptions {
