@@ -10,7 +10,7 @@
  * requests that were never sent.
  */
 import { connect, type Socket } from 'node:net';
-import { createHistogram, errorKind, type LoadOptions, type LoadResult } from './load.js';
+import { errorKind, type LoadOptions, type LoadResult, Tally } from './load.js';
 import type { RequestBodies } from './pattern.js';
 import { ProtocolError, ResponseParser, type ResponseSink } from './response-parser.js';
 
@@ -55,24 +55,14 @@ export function buildRequests(host: string, path: string, bodies: RequestBodies)
  */
 const READ_BUFFER_BYTES = 64 * 1024;
 
-class Loop {
-  next: number;
-  succeeded = 0;
-  eventsSucceeded = 0;
-  failed = 0;
-  readonly errors: Record<string, number> = {};
-  readonly histogram = createHistogram();
+class Loop extends Tally {
   readonly requests: RequestBytes;
   readonly readBuffer = Buffer.allocUnsafe(READ_BUFFER_BYTES);
   readonly host: string;
   readonly port: number;
-  startedAt = 0;
-  endedAt = 0;
-  active = 0;
-  done: () => void = () => {};
 
-  constructor(readonly options: LoadOptions) {
-    this.next = options.first;
+  constructor(options: LoadOptions) {
+    super(options);
     const url = new URL(options.origin);
     // An IPv6 host is bracketed in a URL, not in connect().
     this.host = url.hostname.replace(/^\[(.*)\]$/, '$1');
@@ -299,14 +289,5 @@ export async function runRawLoad(options: LoadOptions): Promise<LoadResult> {
   if (connections.length > 0) await finished;
   clearInterval(sweep);
   await Promise.all(connections.map((connection) => connection.destroy()));
-  return {
-    succeeded: loop.succeeded,
-    eventsSucceeded: loop.eventsSucceeded,
-    failed: loop.failed,
-    notSent: options.end - loop.next,
-    errors: loop.errors,
-    histogram: loop.histogram,
-    startedAt: loop.startedAt,
-    endedAt: loop.endedAt,
-  };
+  return loop.result();
 }

@@ -131,7 +131,8 @@ class Slot implements Dispatcher.DispatchHandler {
 
 const HEADERS = ['content-type', 'application/json'];
 
-class Loop {
+/** What both engines count, and the result they hand back. */
+export class Tally {
   next: number;
   active = 0;
   succeeded = 0;
@@ -147,6 +148,21 @@ class Loop {
     this.next = options.first;
   }
 
+  result(): LoadResult {
+    return {
+      succeeded: this.succeeded,
+      eventsSucceeded: this.eventsSucceeded,
+      failed: this.failed,
+      notSent: this.options.end - this.next,
+      errors: this.errors,
+      histogram: this.histogram,
+      startedAt: this.startedAt,
+      endedAt: this.endedAt,
+    };
+  }
+}
+
+class Loop extends Tally {
   start(slot: Slot): void {
     const { next, options } = this;
     if (next >= options.end || this.failed >= options.maxErrors) {
@@ -224,14 +240,5 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   for (const slot of slots) loop.start(slot);
   if (slots.length > 0) await finished;
   await Promise.all(clients.map((client) => client.destroy()));
-  return {
-    succeeded: loop.succeeded,
-    eventsSucceeded: loop.eventsSucceeded,
-    failed: loop.failed,
-    notSent: options.end - loop.next,
-    errors: loop.errors,
-    histogram: loop.histogram,
-    startedAt: loop.startedAt,
-    endedAt: loop.endedAt,
-  };
+  return loop.result();
 }
