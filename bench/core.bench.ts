@@ -9,6 +9,7 @@ import { createStats, ExactSum, parseEvent } from '@1mrc/core';
 import { createContract } from '@1mrc/core/http';
 import { Bench } from 'tinybench';
 import { DEFAULT_LIMITS, parseEventReference, validateEvent } from '../packages/core/src/parse-event.js';
+import { random } from './random.js';
 
 const N = 1_000_000;
 const USERS = 75_000;
@@ -37,16 +38,6 @@ if (availableParallelism() > 1)
   console.log('hint: pin to one core for steadier figures: taskset -c 1 pnpm bench');
 
 // ---- Data: the challenge pattern, random doubles, and the request bodies ----
-
-/** mulberry32: a seeded generator, so every run benchmarks the same doubles. */
-function random(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
-}
 
 const next = random(1);
 const ids = Array.from({ length: N }, (_, i) => `user_${i % USERS}`);

@@ -13,6 +13,7 @@ import { parseArgs } from 'node:util';
 import { MessageChannel, type MessagePort } from 'node:worker_threads';
 import { createStats, type StatsState } from '@1mrc/core';
 import { createAggregator, type ShardStore, serveShard } from '@1mrc/server/shards';
+import { random } from './random.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -25,15 +26,6 @@ const DELTA = Number(args.delta);
 const USERS = Number(args.users);
 const REPEATS = Number(args.repeats);
 
-/** mulberry32: a seeded generator, so every run merges the same deltas. */
-function random(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
-}
 const next = random(7);
 const ids = Array.from({ length: USERS }, (_, i) => `user_${i}`);
 const event = (): [string, number] => [ids[Math.floor(next() * USERS)]!, Math.floor(next() * 1000) / 10];
