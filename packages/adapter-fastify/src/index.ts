@@ -36,7 +36,7 @@ export const serve: Serve = async (options = {}) => {
     // While draining, a request on an open connection is answered (with Connection: close), not 503.
     return503OnClosing: false,
     // A path the router cannot percent-decode is still the contract's to answer (a 404).
-    frameworkErrors: (_error, _request, reply) => answerer.answer(reply),
+    frameworkErrors: (_error, _request, reply) => answerer.admit(reply),
   });
   try {
     await app.register(plugin);

@@ -40,7 +40,7 @@ export function contractPlugin(
     }
     // Everything is answered here, before fastify reads or parses a body. The hook never calls
     // `done`: fastify's parsing, validation and handler steps do not run for these requests.
-    instance.addHook('onRequest', (_request, reply, _done) => answerer.answer(reply));
+    instance.addHook('onRequest', (_request, reply, _done) => answerer.admit(reply));
     instance.setErrorHandler((_error, _request, reply) => answerer.fail(reply));
     instance.addHook('preClose', (next) => {
       closing = true;
