@@ -4,7 +4,7 @@
  * snapshot, and a worker that dies stops the whole server loudly.
  * uWS runs on worker threads (SO_REUSEPORT); node and fastify on node:cluster.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { join } from 'node:path';
@@ -16,6 +16,7 @@ import { createStats, type Snapshot } from '@1mrc/core';
 import { statsReply } from '@1mrc/core/http';
 import type { RunningServer, Serve } from '@1mrc/server';
 import { afterAll, describe, expect, it } from 'vitest';
+import { spawnCaptured } from '../packages/client/src/server-process.js';
 
 const ROOT = new URL('..', import.meta.url);
 const ADAPTERS: readonly { name: 'node' | 'fastify' | 'uws'; serve: Serve }[] = [
@@ -202,39 +203,31 @@ afterAll(() => {
 
 /** Starts `node --conditions=source --import tsx <args>` on a free port; resolves once it listens. */
 async function startChild(args: readonly string[], env: NodeJS.ProcessEnv = {}): Promise<Child> {
-  const child = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', ...args], {
+  const captured = spawnCaptured(process.execPath, ['--conditions=source', '--import', 'tsx', ...args], {
     cwd: ROOT,
     env: { ...process.env, ...env, PORT: '0', HOST: '127.0.0.1' },
-    stdio: ['ignore', 'pipe', 'pipe'],
   });
+  const { child, stdout, stderr } = captured;
   children.push(child);
-  let stdout = '';
-  let stderr = '';
-  child.stdout.setEncoding('utf8').on('data', (text: string) => {
-    stdout += text;
-  });
-  child.stderr.setEncoding('utf8').on('data', (text: string) => {
-    stderr += text;
-  });
-  const exited = new Promise<number | string>((resolve) =>
-    child.once('exit', (code, signal) => resolve(code ?? signal ?? 'unknown')),
-  );
+  const exited = captured.exited.then((code) => code ?? 'unknown');
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(
-      () => reject(new Error(`not listening after 30 s:\n${stdout}\n${stderr}`)),
+      () => reject(new Error(`not listening after 30 s:\n${stdout()}\n${stderr()}`)),
       30_000,
     );
     const check = (): void => {
-      const found = /listening on (http:\/\/\S+)/.exec(stdout)?.[1];
+      const found = /listening on (http:\/\/\S+)/.exec(stdout())?.[1];
       if (found) {
         clearTimeout(timer);
         resolve(found);
       }
     };
-    child.stdout.on('data', check);
-    void exited.then((code) => reject(new Error(`exited (${code}) before listening:\n${stdout}\n${stderr}`)));
+    child.stdout?.on('data', check);
+    void exited.then((code) =>
+      reject(new Error(`exited (${code}) before listening:\n${stdout()}\n${stderr()}`)),
+    );
   });
-  return { child, url, port: Number(new URL(url).port), stdout: () => stdout, stderr: () => stderr, exited };
+  return { child, url, port: Number(new URL(url).port), stdout, stderr, exited };
 }
 
 /** Pids of a process's children (Linux). */

@@ -1,7 +1,7 @@
 /** Starts one target as a pinned child process and stops it the way an operator would. */
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { request } from 'node:http';
-import { createServer } from 'node:net';
+import { freePort, spawnCaptured } from '../../packages/client/src/server-process.js';
 
 export interface Program {
   readonly name: string;
@@ -37,22 +37,13 @@ process.on('exit', () => {
 export async function startServer(target: Program, options: StartOptions): Promise<ServerProcess> {
   const port = await freePort();
   const profile = options.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${options.profileDir}`] : [];
-  const child = spawn('taskset', ['-c', String(options.cpu), process.execPath, ...profile, ...target.args], {
-    cwd: options.root,
-    env: { ...process.env, ...options.env, PORT: String(port), HOST: '127.0.0.1' },
-    stdio: 'pipe',
-  });
+  const { child, stdout, stderr, exited } = spawnCaptured(
+    'taskset',
+    ['-c', String(options.cpu), process.execPath, ...profile, ...target.args],
+    { cwd: options.root, env: { ...process.env, ...options.env, PORT: String(port), HOST: '127.0.0.1' } },
+  );
   running.add(child);
-  let stdout = '';
-  let stderr = '';
-  child.stdout.setEncoding('utf8').on('data', (text: string) => {
-    stdout += text;
-  });
-  child.stderr.setEncoding('utf8').on('data', (text: string) => {
-    stderr += text;
-  });
   let hasExited = false;
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   exited.then(() => {
     hasExited = true;
     running.delete(child);
@@ -60,11 +51,11 @@ export async function startServer(target: Program, options: StartOptions): Promi
 
   const url = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 60_000;
-  while (!(/listening on/.test(stdout) && (await status(`${url}/health`)) === 200)) {
-    if (hasExited) throw new Error(`${target.name} exited before it was ready:\n${stderr || stdout}`);
+  while (!(/listening on/.test(stdout()) && (await status(`${url}/health`)) === 200)) {
+    if (hasExited) throw new Error(`${target.name} exited before it was ready:\n${stderr() || stdout()}`);
     if (Date.now() > deadline) {
       child.kill('SIGKILL');
-      throw new Error(`${target.name} was not ready after 60 s:\n${stderr || stdout}`);
+      throw new Error(`${target.name} was not ready after 60 s:\n${stderr() || stdout()}`);
     }
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
@@ -73,14 +64,14 @@ export async function startServer(target: Program, options: StartOptions): Promi
   return {
     pid: child.pid,
     url,
-    stderr: () => stderr,
+    stderr,
     stop() {
       stopping ??= (async () => {
         child.kill('SIGTERM');
         const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
         await exited;
         clearTimeout(timer);
-        return /^final (.*)$/m.exec(stdout)?.[1];
+        return /^final (.*)$/m.exec(stdout())?.[1];
       })();
       return stopping;
     },
@@ -107,16 +98,4 @@ async function status(url: string): Promise<number> {
   } catch {
     return 0;
   }
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      probe.close(() => resolve(port));
-    });
-  });
 }

@@ -3,7 +3,7 @@
  * command that reads PORT and HOST, prints "listening on", and on SIGTERM drains and prints
  * `final {snapshot json}`.
  */
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { type ChildProcess, execFileSync, type SpawnOptions, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
@@ -127,6 +127,31 @@ export async function waitForHealth(url: string, timeoutMs: number, child?: Chil
   }
 }
 
+/** A child process whose output is kept, for its `listening on` and `final` lines. */
+export interface CapturedChild {
+  readonly child: ChildProcess;
+  stdout(): string;
+  stderr(): string;
+  /** Its exit code, or the signal that ended it. */
+  readonly exited: Promise<number | NodeJS.Signals | null>;
+}
+
+export function spawnCaptured(file: string, args: readonly string[], options: SpawnOptions): CapturedChild {
+  const child = spawn(file, args, { ...options, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
+    stdout += chunk;
+  });
+  child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
+    stderr += chunk;
+  });
+  const exited = new Promise<number | NodeJS.Signals | null>((resolve) =>
+    child.once('exit', (code, signal) => resolve(code ?? signal)),
+  );
+  return { child, stdout: () => stdout, stderr: () => stderr, exited };
+}
+
 export interface StartOptions {
   readonly cwd?: string;
   readonly env?: NodeJS.ProcessEnv;
@@ -142,20 +167,10 @@ export async function startServerProcess(
   if (file === undefined) throw new TypeError('Expected a command, got an empty list');
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const child = spawn(file, args, {
+  const { child, stdout, stderr, exited } = spawnCaptured(file, args, {
     cwd: options.cwd ?? REPO_ROOT,
     env: { ...process.env, ...options.env, PORT: String(port), HOST: '127.0.0.1' },
-    stdio: ['ignore', 'pipe', 'pipe'],
   });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
-    stdout += chunk;
-  });
-  child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
-    stderr += chunk;
-  });
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const pid = child.pid;
   try {
     if (pid === undefined) throw new Error(`could not start ${command.join(' ')}`);
@@ -163,7 +178,7 @@ export async function startServerProcess(
   } catch (error) {
     child.kill('SIGKILL');
     await exited;
-    throw new Error(`${(error as Error).message}\n${command.join(' ')} printed:\n${stdout}${stderr}`);
+    throw new Error(`${(error as Error).message}\n${command.join(' ')} printed:\n${stdout()}${stderr()}`);
   }
 
   return {
@@ -175,7 +190,9 @@ export async function startServerProcess(
       const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 30_000);
       await exited;
       clearTimeout(timer);
-      const line = stdout.split('\n').find((l) => l.startsWith('final '));
+      const line = stdout()
+        .split('\n')
+        .find((l) => l.startsWith('final '));
       return line === undefined ? undefined : (JSON.parse(line.slice('final '.length)) as Snapshot);
     },
   };
