@@ -5,7 +5,7 @@
  * See docs/http-api.md.
  */
 import { type ErrorCode, type EventError, HTTP_STATUS } from './errors.js';
-import { DEFAULT_LIMITS, parseBatch, parseEvent } from './parse-event.js';
+import { DEFAULT_LIMITS, parseBatch, parseEvent, positiveInteger } from './parse-event.js';
 import type { EventStore, Snapshot } from './types.js';
 
 export interface ContractOptions {
@@ -271,12 +271,4 @@ export function createContract(options: ContractOptions): Contract {
     tooLarge: TOO_LARGE,
     internalError: INTERNAL,
   };
-}
-
-function positiveInteger(name: string, value: number | undefined, fallback: number): number {
-  if (value === undefined) return fallback;
-  if (!Number.isSafeInteger(value) || value < 1) {
-    throw new TypeError(`Expected ${name} to be a positive integer, got ${String(value)}`);
-  }
-  return value;
 }

@@ -7,6 +7,15 @@ export const DEFAULT_LIMITS = {
   maxBatchEvents: 10_000,
 } as const;
 
+/** A limit option: its default when unset, else a positive safe integer or a `TypeError` quoting it. */
+export function positiveInteger(name: string, value: number | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (!Number.isSafeInteger(value) || value < 1) {
+    throw new TypeError(`Expected ${name} to be a positive integer, got ${String(value)}`);
+  }
+  return value;
+}
+
 export interface ParseOptions {
   readonly maxUserIdBytes?: number;
 }

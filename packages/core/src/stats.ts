@@ -1,6 +1,6 @@
 import { type EventError, StatsError, withIndex } from './errors.js';
 import { ExactSum, type ExactSumState } from './exact-sum.js';
-import { DEFAULT_LIMITS, validateEvent } from './parse-event.js';
+import { DEFAULT_LIMITS, positiveInteger, validateEvent } from './parse-event.js';
 import type { Event, EventStore, Snapshot } from './types.js';
 
 export interface StatsOptions {
@@ -28,10 +28,11 @@ export interface Stats extends EventStore {
 }
 
 export function createStats(options: StatsOptions = {}): Stats {
-  const maxUserIdBytes = options.maxUserIdBytes ?? DEFAULT_LIMITS.maxUserIdBytes;
-  if (!Number.isInteger(maxUserIdBytes) || maxUserIdBytes < 1) {
-    throw new TypeError(`Expected maxUserIdBytes to be a positive integer, got ${String(maxUserIdBytes)}`);
-  }
+  const maxUserIdBytes = positiveInteger(
+    'maxUserIdBytes',
+    options.maxUserIdBytes,
+    DEFAULT_LIMITS.maxUserIdBytes,
+  );
   let totalRequests = 0;
   const users = new Set<string>();
   const sum = new ExactSum();
