@@ -49,16 +49,19 @@ const BAD_SNAPSHOTS = {
   'resolves to a BigInt sum': () => Promise.resolve({ totalRequests: 1, uniqueUsers: 1, sum: 1n, avg: 1 }),
 } as const;
 
+/** The four methods every store has (`health` and `close` are optional). */
+type StoreMethod = 'record' | 'recordBatch' | 'snapshot' | 'reset';
+
 /** The in-memory store, with one method broken on demand. */
 function brokenStore(): {
   store: EventStore;
-  breakOn(method: keyof EventStore, fault: () => unknown): void;
+  breakOn(method: StoreMethod, fault: () => unknown): void;
   heal(): void;
 } {
   const stats = createStats();
-  let broken: { method: keyof EventStore; fault: () => unknown } | undefined;
+  let broken: { method: StoreMethod; fault: () => unknown } | undefined;
   const call =
-    <K extends keyof EventStore>(method: K) =>
+    <K extends StoreMethod>(method: K) =>
     (...args: Parameters<EventStore[K]>): ReturnType<EventStore[K]> => {
       if (broken?.method === method) return broken.fault() as ReturnType<EventStore[K]>;
       return (stats[method] as (...a: Parameters<EventStore[K]>) => ReturnType<EventStore[K]>)(...args);
@@ -79,7 +82,7 @@ function brokenStore(): {
   };
 }
 
-const REQUESTS: Readonly<Record<keyof EventStore, string>> = {
+const REQUESTS: Readonly<Record<StoreMethod, string>> = {
   record: postEvent('{"userId":"u","value":1}'),
   recordBatch: `POST /events HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: 26\r\n\r\n[{"userId":"u","value":1}]`,
   snapshot: 'GET /stats HTTP/1.1\r\nhost: x\r\n\r\n',
@@ -92,8 +95,8 @@ for (const adapter of adapterNames) {
       const { store, breakOn, heal } = brokenStore();
       return withServer(adapter, { store, resetToken: TOKEN }, async (server) => {
         const connection = await Connection.open(server.url);
-        const cases: [keyof EventStore, string, () => unknown][] = [];
-        for (const method of Object.keys(REQUESTS) as (keyof EventStore)[]) {
+        const cases: [StoreMethod, string, () => unknown][] = [];
+        for (const method of Object.keys(REQUESTS) as StoreMethod[]) {
           for (const fault of Object.keys(FAULTS) as Fault[]) {
             cases.push([method, fault, FAULTS[fault]]);
           }

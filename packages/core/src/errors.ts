@@ -38,6 +38,26 @@ export class StatsError extends Error implements EventError {
   }
 }
 
+/**
+ * Thrown (or rejected with) by a shared store that could not confirm a write or a read:
+ * unreachable, down, too slow, or refusing writes. The contract answers 503 `UNAVAILABLE`
+ * with `Retry-After`; the event was not acknowledged, so a client may send it again.
+ */
+export class StoreUnavailableError extends StatsError {
+  /** What `Retry-After` says, in whole seconds. */
+  readonly retryAfterSeconds: number;
+
+  constructor(
+    message: string,
+    options: { readonly retryAfterSeconds?: number; readonly cause?: unknown } = {},
+  ) {
+    super({ code: 'UNAVAILABLE', message });
+    this.name = 'StoreUnavailableError';
+    this.retryAfterSeconds = options.retryAfterSeconds ?? 1;
+    if (options.cause !== undefined) this.cause = options.cause;
+  }
+}
+
 export type Result<T> =
   | { readonly ok: true; readonly value: T }
   | { readonly ok: false; readonly error: EventError };

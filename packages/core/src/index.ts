@@ -1,4 +1,11 @@
-export { type ErrorCode, type EventError, HTTP_STATUS, type Result, StatsError } from './errors.js';
+export {
+  type ErrorCode,
+  type EventError,
+  HTTP_STATUS,
+  type Result,
+  StatsError,
+  StoreUnavailableError,
+} from './errors.js';
 export { ExactSum, type ExactSumState } from './exact-sum.js';
 export {
   type BatchOptions,
@@ -8,4 +15,4 @@ export {
   parseEvent,
 } from './parse-event.js';
 export { createStats, type Stats, type StatsOptions, type StatsState } from './stats.js';
-export type { Event, EventStore, Snapshot } from './types.js';
+export type { Event, EventStore, Snapshot, StoreHealth } from './types.js';

@@ -25,4 +25,18 @@ export interface EventStore {
   recordBatch(events: readonly Event[]): void | Promise<void>;
   snapshot(): Snapshot | Promise<Snapshot>;
   reset(): void | Promise<void>;
+  /**
+   * Optional: whether the store can take writes now. `/health` reports it; a store without it
+   * is always up (the in-memory engine).
+   */
+  health?(): StoreHealth | Promise<StoreHealth>;
+  /** Optional: releases connections and timers; a server calls it once, after draining. */
+  close?(): void | Promise<void>;
+}
+
+/** What `EventStore.health` answers. */
+export interface StoreHealth {
+  readonly ok: boolean;
+  /** Why not, when `ok` is false: one line for an operator. */
+  readonly reason?: string;
 }
