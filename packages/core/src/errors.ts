@@ -13,6 +13,8 @@ export const HTTP_STATUS = {
   UNSUPPORTED_MEDIA_TYPE: 415,
   INTERNAL: 500,
   UNAVAILABLE: 503,
+  /** The engine's `maxUsers` is reached and the event is a new user's (507 Insufficient Storage). */
+  TOO_MANY_USERS: 507,
 } as const satisfies Record<string, number>;
 
 export type ErrorCode = keyof typeof HTTP_STATUS;

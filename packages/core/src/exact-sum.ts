@@ -83,15 +83,11 @@ export class ExactSum {
     if (++this.#pendingAdds === FLUSH_EVERY) this.#flush();
   }
 
-  /** Adds every value of `values`, or none if one is not finite. */
-  addMany(values: ArrayLike<number>): void {
-    for (let i = 0; i < values.length; i++) {
-      if (!Number.isFinite(values[i])) throw new RangeError(`Expected a finite number at index ${i}`);
-    }
-    for (let i = 0; i < values.length; i++) this.add(values[i]!);
-  }
-
-  /** Adds another accumulator's sum, or an exported state (validated; a bad one changes nothing). */
+  /**
+   * Adds another accumulator's sum, or an exported state. All or nothing: the state is
+   * validated and the range checked before any limb changes (the flush before the check only
+   * moves the pending adds into the limbs, the same exact value), and nothing after can throw.
+   */
   merge(other: ExactSum | ExactSumState): void {
     let limbs: ArrayLike<number>;
     if (other instanceof ExactSum) {

@@ -315,11 +315,9 @@ describe('ExactSum', () => {
     for (const bad of [Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY]) {
       expect(() => sum.add(bad)).toThrow(RangeError);
     }
-    expect(() => sum.addMany([1, 2, Number.NaN])).toThrow(/index 2/);
     for (const n of [-1, 1.5, Number.NaN, 2 ** 53]) expect(() => sum.divide(n)).toThrow(RangeError);
     expect(sum.export()).toEqual(before);
-    sum.addMany([1, 2, 3]);
-    expectExact(sum, [1.5, -(2 ** -1070), 1, 2, 3]);
+    expect(Object.is(sum.value(), sumOf([1.5, -(2 ** -1070)]).value())).toBe(true);
   });
 
   it('rejects malformed states, changing nothing', () => {
