@@ -9,6 +9,7 @@ import { createStats, ExactSum, parseEvent } from '@1mrc/core';
 import { createContract } from '@1mrc/core/http';
 import { Bench } from 'tinybench';
 import { DEFAULT_LIMITS, parseEventReference, validateEvent } from '../packages/core/src/parse-event.js';
+import { createPlainSetStats } from './plain-set-stats.js';
 import { random } from './random.js';
 
 const N = 1_000_000;
@@ -113,6 +114,10 @@ for (const [pattern, data] of [
   add(`record() ${pattern}`, (from) => {
     for (let i = from; i < from + CHUNK; i++) stats.record(ids[i] as string, data[i] as number);
   });
+  const plain = createPlainSetStats();
+  add(`plain-Set record() ${pattern}`, (from) => {
+    for (let i = from; i < from + CHUNK; i++) plain.record(ids[i] as string, data[i] as number);
+  });
   const users = new Set<string>();
   let count = 0;
   let naive = 0;
@@ -131,11 +136,11 @@ for (const [pattern, data] of [
   add(`ExactSum.add ${pattern}`, (from) => {
     for (let i = from; i < from + CHUNK; i++) exact.add(data[i] as number);
   });
-  let plain = 0;
+  let naiveSum = 0;
   add(`naive += ${pattern}`, (from) => {
-    let s = plain;
+    let s = naiveSum;
     for (let i = from; i < from + CHUNK; i++) s += data[i] as number;
-    plain = s;
+    naiveSum = s;
   });
 }
 
@@ -259,6 +264,8 @@ const parseAndRecord = of('parseEvent + record() from Buffer');
 console.log(
   [
     'Ratios of median time per event, same run:',
+    `  record() / plain-Set engine, challenge:  ${times('record() challenge', 'plain-Set record() challenge')} (target ≤ 1.1)`,
+    `  record() / plain-Set engine, random:     ${times('record() random doubles', 'plain-Set record() random doubles')}`,
     `  record() / naive, challenge:             ${times('record() challenge', 'naive count/Set/+= challenge')}`,
     `  record() / naive, random doubles:        ${times('record() random doubles', 'naive count/Set/+= random doubles')}`,
     `  ExactSum.add / +=, challenge:            ${times('ExactSum.add challenge', 'naive += challenge')}`,
