@@ -38,7 +38,9 @@ describe('exact arithmetic on doubles', () => {
     fc.assert(
       fc.property(fc.bigInt({ min: -(2n ** 1100n), max: 2n ** 1100n }), (n) => {
         const hw = Number(n);
-        return nearestDouble({ m: n, e: 0 }) === (Number.isFinite(hw) ? hw : Math.sign(hw) * Number.MAX_VALUE);
+        return (
+          nearestDouble({ m: n, e: 0 }) === (Number.isFinite(hw) ? hw : Math.sign(hw) * Number.MAX_VALUE)
+        );
       }),
     );
   });

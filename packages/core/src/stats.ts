@@ -181,7 +181,8 @@ export function createStatsOn(parts: EngineParts, options: StatsOptions = {}): S
       ) {
         throw new TypeError('Expected a StatsState: a count and a list of user ids');
       }
-      if (maxUsers !== Number.POSITIVE_INFINITY && firstPastCap(ids) !== -1) throw tooManyUsers(`merging ${ids.length} users is refused`);
+      if (maxUsers !== Number.POSITIVE_INFINITY && firstPastCap(ids) !== -1)
+        throw tooManyUsers(`merging ${ids.length} users is refused`);
       const added: string[] = [];
       try {
         for (const id of ids) if (users.add(id)) added.push(id);

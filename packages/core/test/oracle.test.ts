@@ -101,7 +101,11 @@ describe('oracle: nearestDouble', () => {
     // Halfway between two doubles: m·2^s + 2^(s−1) with m of 53 bits. Number(bigint) rounds
     // ties to even, and the power-of-two scaling after it is exact in the normal range.
     const tie = fc
-      .tuple(fc.bigInt({ min: 2n ** 52n, max: 2n ** 53n - 1n }), fc.integer({ min: 1, max: 40 }), fc.boolean())
+      .tuple(
+        fc.bigInt({ min: 2n ** 52n, max: 2n ** 53n - 1n }),
+        fc.integer({ min: 1, max: 40 }),
+        fc.boolean(),
+      )
       .map(([m, s, negative]) => ((m << BigInt(s)) | (1n << BigInt(s - 1))) * (negative ? -1n : 1n));
     fc.assert(
       fc.property(tie, fc.integer({ min: -1100, max: 930 }), (m, e) => {

@@ -184,8 +184,11 @@ describe('parseEvent accepts', () => {
     expectEvent(parseEvent(Buffer.from(body)), userId, value);
   });
 
-  it('defaults to a 256-byte userId limit', () => {
-    expect(DEFAULT_LIMITS.maxUserIdBytes).toBe(256);
+  it('accepts a userId of the default limit in bytes and refuses one byte more', () => {
+    const limit = DEFAULT_LIMITS.maxUserIdBytes;
+    expectEvent(parseEvent(`{"userId":"${'é'.repeat(limit / 2)}","value":1}`), 'é'.repeat(limit / 2), 1);
+    const over = parseEvent(`{"userId":"${'u'.repeat(limit + 1)}","value":1}`);
+    expect(over.ok).toBe(false);
   });
 });
 

@@ -1,8 +1,8 @@
 /** Shared generators and checks for the stats engine's property and model tests. */
 import fc from 'fast-check';
 import { expect } from 'vitest';
-import type { Event, Snapshot } from '../src/types.js';
 import { sumAndAverage } from '../src/oracle.js';
+import type { Event, Snapshot } from '../src/types.js';
 
 const anyDouble = fc.double({ noNaN: true, noDefaultInfinity: true });
 
