@@ -11,8 +11,14 @@ export interface ServeOptions extends Omit<ContractOptions, 'store'> {
   readonly port?: number;
   /** Default `127.0.0.1`; bind to all interfaces only by asking for `0.0.0.0`. */
   readonly host?: string;
-  /** The store to feed; default a new `createStats()`. Not with `workers` above 1. */
+  /** The store to feed; default a new `createStats({ maxUsers })`. Not with `workers` above 1. */
   readonly store?: EventStore;
+  /**
+   * Most distinct users the default store holds (a positive safe integer); past it a new
+   * user's event is refused with 507 `TOO_MANY_USERS`. Default: no limit but memory. Not with
+   * `store`. With `workers`, each worker's shard applies it on its own (see @1mrc/core README).
+   */
+  readonly maxUsers?: number;
   /**
    * Event loops to serve on, each recording into its own shard, merged exactly for `/stats`
    * (see `@1mrc/server/workers`). `'auto'` is one per core (`os.availableParallelism()`); default 1.
@@ -57,7 +63,8 @@ export function serverSetup(options: ServeOptions): ServerSetup {
   const {
     port = 8080,
     host = '127.0.0.1',
-    store = createStats(),
+    store: given,
+    maxUsers,
     workers: _workers,
     headersTimeout,
     requestTimeout,
@@ -70,6 +77,12 @@ export function serverSetup(options: ServeOptions): ServerSetup {
   if (typeof host !== 'string' || host === '') {
     throw new TypeError(`Expected host to be a non-empty string, got ${String(host)}`);
   }
+  if (given !== undefined && maxUsers !== undefined) {
+    throw new TypeError(
+      `maxUsers (${String(maxUsers)}) applies to the default store; a given store sets its own limits`,
+    );
+  }
+  const store = given ?? createStats({ maxUsers });
   return {
     port,
     host,
@@ -98,15 +111,20 @@ export function runningServer(
   };
 }
 
-/** Reads `PORT`, `HOST`, `RESET_TOKEN` and `WORKERS` (a positive integer or `auto`). */
+/** Reads `PORT`, `HOST`, `RESET_TOKEN`, `WORKERS` (a positive integer or `auto`) and `MAX_USERS`. */
 export function optionsFromEnv(env: NodeJS.ProcessEnv = process.env): ServeOptions {
   const port = env['PORT'] === undefined ? undefined : Number(env['PORT']);
   if (port !== undefined && !(Number.isInteger(port) && port >= 0 && port < 65536)) {
     throw new TypeError(`Expected PORT to be a port number, got ${env['PORT']}`);
   }
   const workers = env['WORKERS'] ? parseWorkers('WORKERS', env['WORKERS']) : undefined;
+  const maxUsersText = env['MAX_USERS'];
+  if (maxUsersText && !(/^[1-9][0-9]*$/.test(maxUsersText) && Number.isSafeInteger(Number(maxUsersText)))) {
+    throw new TypeError(`Expected MAX_USERS to be a positive integer, got ${maxUsersText}`);
+  }
   return {
     ...(port === undefined ? {} : { port }),
+    ...(maxUsersText ? { maxUsers: Number(maxUsersText) } : {}),
     ...(workers === undefined ? {} : { workers }),
     ...(env['HOST'] ? { host: env['HOST'] } : {}),
     ...(env['RESET_TOKEN'] ? { resetToken: env['RESET_TOKEN'] } : {}),

@@ -25,7 +25,14 @@
  * loudly (`onFatal`) instead of answering with less than it acknowledged.
  */
 
-import { createStats, type Event, type EventStore, type Snapshot, type StatsState } from '@1mrc/core';
+import {
+  createStats,
+  type Event,
+  type EventStore,
+  type Snapshot,
+  type StatsOptions,
+  type StatsState,
+} from '@1mrc/core';
 import type { ServeOptions } from './index.js';
 
 /** Serve options a worker gets from the primary: plain data, so `postMessage` can carry it. */
@@ -72,10 +79,12 @@ export interface ShardStore extends EventStore {
   reset(): Promise<void>;
   /** Sends everything not handed over yet as the final delta; call once the server has drained. */
   handOver(): void;
+  /** Remakes the (still empty) shard with these options; `serveShard` calls it on `start`. */
+  configure(options: StatsOptions): void;
 }
 
 export function createShardStore(port: WorkerPort): ShardStore {
-  const shard = createStats();
+  let shard = createStats();
   let nextId = 0;
   const waiting = new Map<number, { resolve: (snapshot: Snapshot) => void; reject: (e: Error) => void }>();
   const ask = (kind: 'stats' | 'reset'): Promise<Snapshot> =>
@@ -114,6 +123,9 @@ export function createShardStore(port: WorkerPort): ShardStore {
       await ask('reset');
     },
     handOver: () => port.postMessage({ kind: 'final', state: takeState() }),
+    configure: (options) => {
+      shard = createStats(options);
+    },
   };
 }
 
@@ -148,7 +160,15 @@ export function serveShard(port: WorkerPort, serve: ShardServe): RunningShard {
   });
   port.onMessage((message) => {
     if (message.kind === 'start' && server === undefined) {
-      server = serve({ ...message.options, store }).then(
+      // maxUsers is the shard's own: each worker's engine applies it to its own users.
+      const { maxUsers, ...options } = message.options;
+      try {
+        store.configure({ maxUsers });
+      } catch (error) {
+        port.postMessage({ kind: 'start-failed', message: describe(error) });
+        return;
+      }
+      server = serve({ ...options, store }).then(
         (running) => {
           port.postMessage({ kind: 'ready', port: running.port });
           return running;
