@@ -87,6 +87,7 @@ export function createStatsOn(parts: EngineParts, options: StatsOptions = {}): S
     DEFAULT_LIMITS.maxUserIdBytes,
   );
   const maxUsers = positiveInteger('maxUsers', options.maxUsers, Number.POSITIVE_INFINITY);
+  const capped = maxUsers !== Number.POSITIVE_INFINITY;
   const { users, sum } = parts;
   let totalRequests = 0;
 
@@ -123,7 +124,7 @@ export function createStatsOn(parts: EngineParts, options: StatsOptions = {}): S
   return {
     record(userId, value) {
       check(userId, value);
-      if (users.size >= maxUsers && !users.has(userId)) throw tooManyUsers('a new user is refused');
+      if (capped && users.size >= maxUsers && !users.has(userId)) throw tooManyUsers('a new user is refused');
       const added = users.add(userId);
       try {
         sum.add(value);
@@ -138,7 +139,7 @@ export function createStatsOn(parts: EngineParts, options: StatsOptions = {}): S
         const event = events[i];
         check(event?.userId, event?.value, i);
       }
-      if (maxUsers !== Number.POSITIVE_INFINITY) {
+      if (capped) {
         const past = firstPastCap(events.map((event) => event.userId));
         if (past !== -1) throw tooManyUsers('a new user is refused', past);
       }
@@ -181,8 +182,7 @@ export function createStatsOn(parts: EngineParts, options: StatsOptions = {}): S
       ) {
         throw new TypeError('Expected a StatsState: a count and a list of user ids');
       }
-      if (maxUsers !== Number.POSITIVE_INFINITY && firstPastCap(ids) !== -1)
-        throw tooManyUsers(`merging ${ids.length} users is refused`);
+      if (capped && firstPastCap(ids) !== -1) throw tooManyUsers(`merging ${ids.length} users is refused`);
       const added: string[] = [];
       try {
         for (const id of ids) if (users.add(id)) added.push(id);
