@@ -61,6 +61,10 @@ const POW2 = new Float64Array(2100);
 POW2[1] = Number.MIN_VALUE;
 for (let i = 2; i < POW2.length; i++) POW2[i] = POW2[i - 1]! * 2;
 
+/**
+ * An exact, order-independent sum of doubles: `add` values in any order, merge shards, then
+ * read the correctly rounded `value()` or `divide(n)`. Equal sums export equal states.
+ */
 export class ExactSum {
   /** Per slot (sign·2048 + biased exponent): [2i] high 21 significand bits, [2i+1] low 32. */
   readonly #pending = new Float64Array(2 * 4096);
@@ -105,6 +109,7 @@ export class ExactSum {
     normalize(this.#limbs);
   }
 
+  /** The exact sum as plain data, for `merge` in another accumulator (or process). */
   export(): ExactSumState {
     this.#flush();
     const limbs = Array.from(this.#limbs);
@@ -150,6 +155,7 @@ export class ExactSum {
     return negative ? 0 - result : result; // 0 − 0 is +0
   }
 
+  /** Back to zero. */
   reset(): void {
     this.#pending.fill(0);
     this.#pendingAdds = 0;

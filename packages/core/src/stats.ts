@@ -57,7 +57,7 @@ export interface Stats extends EventStore {
  * the fault-injection test wraps them to make any step throw. Package-internal.
  */
 export interface EngineParts {
-  readonly users: Pick<UserSet, 'size' | 'add' | 'has' | 'delete' | 'clear' | 'values'>;
+  readonly users: Pick<UserSet, 'size' | 'add' | 'has' | 'delete' | 'clear' | 'toArray'>;
   readonly sum: Pick<ExactSum, 'add' | 'merge' | 'value' | 'divide' | 'reset' | 'export'>;
 }
 
@@ -169,7 +169,7 @@ export function createStatsOn(parts: EngineParts, options: StatsOptions = {}): S
       sum.reset();
     },
     exportState() {
-      return { totalRequests, users: [...users.values()], sum: sum.export() };
+      return { totalRequests, users: users.toArray(), sum: sum.export() };
     },
     mergeState(state) {
       const { totalRequests: count, users: ids } = state;

@@ -56,7 +56,7 @@ function faultyParts(faults: Faults, spillAt: number): EngineParts {
       },
       delete: (id) => users.delete(id),
       clear: () => users.clear(),
-      values: () => users.values(),
+      toArray: () => users.toArray(),
     },
     sum: {
       add: (x) => {

@@ -48,7 +48,7 @@ describe('UserSet', () => {
           }
           expect(users.size).toBe(model.size);
         }
-        const values = [...users.values()];
+        const values = users.toArray();
         expect(values.length).toBe(model.size);
         expect(new Set(values)).toEqual(model);
       }),
@@ -64,6 +64,6 @@ describe('UserSet', () => {
     expect(users.size).toBe(5000);
     expect(users.has('user_4999')).toBe(true);
     expect(users.has('user_5000')).toBe(false);
-    expect(new Set(users.values()).size).toBe(5000);
+    expect(new Set(users.toArray()).size).toBe(5000);
   });
 });
