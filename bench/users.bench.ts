@@ -4,8 +4,9 @@
  * `pnpm bench:users [--users 100000000] [--no-cliff]` records `user_<i>` (a fresh string per
  * event, as a server gets them) for i from 0 to N into `createStats()`, and at 1M, 10M,
  * 2^24 + 1 (one past V8's Set limit) and N users runs a full GC and reports heap and RSS per
- * user over the empty engine (id strings included). First, unless `--no-cliff`, the engine as
- * it was (one plain Set, `bench/plain-set-stats.ts`) is fed the same way to show where it stops.
+ * user over the empty engine (id strings included). Last, unless `--no-cliff`, the engine as
+ * it was (one plain Set, `bench/plain-set-stats.ts`) is fed the same way to show where it stops
+ * (after the measurements: memory it frees is not all returned to the OS, which would skew RSS).
  *
  * Needs `--expose-gc` and a large old space (the pnpm script passes both); 100M users take
  * about 6 GB of heap.
@@ -63,7 +64,6 @@ function plainSetCliff(): void {
       `it had counted ${plain.totalRequests.toLocaleString('en-US')} events (${seconds.toFixed(1)} s)`,
   );
 }
-if (!values['no-cliff']) plainSetCliff();
 
 const checkpoints = [...new Set([1_000_000, 10_000_000, V8_SET_LIMIT + 1, target])]
   .filter((n) => n <= target)
@@ -81,7 +81,7 @@ for (const checkpoint of checkpoints) {
   const users = stats.snapshot().uniqueUsers;
   if (users !== checkpoint) throw new Error(`expected ${checkpoint} users, got ${users}`);
   const now = memory();
-  rows.push({
+  const row = {
     users: checkpoint.toLocaleString('en-US'),
     'heap MB': ((now.heap - base.heap) / MB).toFixed(0),
     'heap B/user': ((now.heap - base.heap) / checkpoint).toFixed(1),
@@ -90,10 +90,10 @@ for (const checkpoint of checkpoints) {
     'new users/s (this step)': Math.round(
       (checkpoint - (rows.length === 0 ? 0 : checkpoints[rows.length - 1]!)) / seconds,
     ).toLocaleString('en-US'),
-  });
-  console.log(
-    `  ${checkpoint.toLocaleString('en-US')} users after ${((performance.now() - started) / 1000).toFixed(0)} s`,
-  );
+  };
+  rows.push(row);
+  // Each row as it comes: a long run stopped early still leaves its figures.
+  console.log(`  after ${((performance.now() - started) / 1000).toFixed(0)} s: ${JSON.stringify(row)}`);
 }
 console.table(rows);
 
@@ -117,3 +117,4 @@ console.log(
   `repeats of ${Math.ceil(target / 997).toLocaleString('en-US')} known users added none ` +
     `(uniqueUsers ${after.uniqueUsers.toLocaleString('en-US')}); load average at end: ${load()}`,
 );
+if (!values['no-cliff']) plainSetCliff();
