@@ -99,7 +99,7 @@ export function createStatsOn(parts: EngineParts, options: StatsOptions = {}): S
   const tooManyUsers = (what: string, index?: number): StatsError => {
     const error: EventError = {
       code: 'TOO_MANY_USERS',
-      message: `${what}: the engine holds maxUsers (${maxUsers}) distinct users already`,
+      message: `${what}: it would take the engine past maxUsers (${maxUsers}) distinct users`,
     };
     return new StatsError(index === undefined ? error : withIndex(error, index));
   };
@@ -107,7 +107,7 @@ export function createStatsOn(parts: EngineParts, options: StatsOptions = {}): S
   /** The index of the first id that would be a new user past `maxUsers`, or -1. */
   const firstPastCap = (ids: readonly string[]): number => {
     const room = maxUsers - users.size;
-    const fresh = new Set<string>();
+    const fresh = new UserSet(); // a state may bring more than a plain Set holds
     for (let i = 0; i < ids.length; i++) {
       const id = ids[i]!;
       if (users.has(id) || fresh.has(id)) continue;
