@@ -3,8 +3,8 @@ import type { Contract, Reply, Route } from '@1mrc/core/http';
 import { type BodySink, readBody } from './body.js';
 import { writeReply } from './reply.js';
 
-/** What every exchange shares with its server. */
-export interface Connections {
+/** What every in-flight request shares with its server. */
+export interface ServerState {
   readonly contract: Contract;
   /** Set while the server drains: each reply then closes its connection. */
   readonly closing: boolean;
@@ -15,20 +15,19 @@ export interface Connections {
 type BodyRoute = Extract<Route, { readonly limit: number }>;
 
 /**
- * One request's life on uWS: answered at once, or after its body, or after a promise.
- * One object per request rather than a handful of closures; `aborted` guards every write,
- * since uWS forbids touching a response after its client left.
+ * One request on uWS, from its head to its answer: answered at once, or after its body, or after
+ * a promise. One object per request rather than a handful of closures; `aborted` guards every
+ * write, since uWS forbids touching a response after its client left.
  */
-export class Exchange implements BodySink {
+export class InFlightRequest implements BodySink {
   #done = false;
   #aborted = false;
   #route: BodyRoute | undefined;
+  #watching = false;
 
   constructor(
     private readonly res: HttpResponse,
-    /** HEAD: write the head only. */
-    private readonly headOnly: boolean,
-    private readonly server: Connections,
+    private readonly server: ServerState,
   ) {}
 
   /** Writes `reply`, at once if it is one, or once its promise settles. */
@@ -38,11 +37,24 @@ export class Exchange implements BodySink {
       return;
     }
     // uWS requires an abort handler before the request handler returns without answering.
-    if (this.#route === undefined) this.watchAbort();
+    this.watchAbort();
     reply.then(
       (value) => this.later(value),
-      () => this.later(this.server.contract.internalError),
+      (error: unknown) => this.later(this.server.contract.fail(error, { route: 'adapter-uws' })),
     );
+  }
+
+  /**
+   * Writes `reply`, which ends the connection, once this read of the socket was parsed. This
+   * build goes on parsing the bytes that came with a request even after an answer with
+   * `Connection: close`, and would handle a request hidden behind an unread body; while an
+   * answer is still pending it aborts the connection instead. So the bytes behind a refused head
+   * are never read as a request: either nothing follows and the client gets the answer, or the
+   * connection is closed.
+   */
+  refuse(reply: Reply): void {
+    this.watchAbort();
+    setImmediate(() => this.later(reply));
   }
 
   /** Reads the body `route` asks for, then answers what its `handle` returns. */
@@ -56,8 +68,8 @@ export class Exchange implements BodySink {
     let reply: Reply | Promise<Reply>;
     try {
       reply = (this.#route as BodyRoute).handle(body);
-    } catch {
-      reply = this.server.contract.internalError;
+    } catch (error) {
+      reply = this.server.contract.fail(error, { route: 'adapter-uws' });
     }
     this.answer(reply);
   }
@@ -67,6 +79,8 @@ export class Exchange implements BodySink {
   }
 
   private watchAbort(): void {
+    if (this.#watching) return;
+    this.#watching = true;
     this.res.onAborted(() => {
       this.#aborted = true;
       if (!this.#done) this.server.settle();
@@ -81,14 +95,12 @@ export class Exchange implements BodySink {
   private send(reply: Reply): void {
     if (this.#done || this.#aborted) return;
     this.#done = true;
-    // A body past its limit, announced or found while reading, is not read on (it may be
-    // endless, chunked): the connection goes after the 413, as with the node adapter.
-    const closeConnection = this.server.closing || reply === this.server.contract.tooLarge;
     try {
-      writeReply(this.res, reply, this.headOnly, closeConnection);
-    } catch {
+      writeReply(this.res, reply, this.server.closing || reply.close === true);
+    } catch (error) {
       // Only a malformed reply (a contract bug) gets here; a throw out of a uWS callback
       // would end the process, so the connection goes instead.
+      this.server.contract.fail(error, { route: 'adapter-uws' });
       this.res.close();
     }
     this.server.settle();
