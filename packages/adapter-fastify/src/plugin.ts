@@ -68,11 +68,18 @@ export function contractPlugin(
  */
 export const oneMrcPlugin: FastifyPluginAsync<OneMrcPluginOptions> = fp(
   async (instance: FastifyInstance, options: OneMrcPluginOptions) => {
-    const { store = createStats(), notFound, prefix, ...limits } = options as OneMrcPluginOptions & {
+    const {
+      store = createStats(),
+      notFound,
+      prefix,
+      ...limits
+    } = options as OneMrcPluginOptions & {
       readonly prefix?: string;
     };
     const contract = createContract({ ...limits, store });
-    await instance.register(contractPlugin(contract, { notFound }).plugin, { prefix: prefix ?? instance.prefix });
+    await instance.register(contractPlugin(contract, { notFound }).plugin, {
+      prefix: prefix ?? instance.prefix,
+    });
   },
   PLUGIN_META,
 );

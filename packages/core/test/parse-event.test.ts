@@ -40,7 +40,12 @@ describe('parseEvent rejects, naming the problem', () => {
     ['a truncated object', '{"userId":"a","value":1', 'INVALID_JSON', /^body is not valid JSON$/],
     ['a truncated string', '{"userId":"a', 'INVALID_JSON', /^body is not valid JSON$/],
     ['trailing garbage', '{"userId":"a","value":1} x', 'INVALID_JSON', /^body is not valid JSON$/],
-    ['two objects', '{"userId":"a","value":1}{"userId":"a","value":1}', 'INVALID_JSON', /^body is not valid JSON$/],
+    [
+      'two objects',
+      '{"userId":"a","value":1}{"userId":"a","value":1}',
+      'INVALID_JSON',
+      /^body is not valid JSON$/,
+    ],
     ['a trailing comma', '{"userId":"a","value":1,}', 'INVALID_JSON', /JSON/],
     ['single quotes', "{'userId':'a','value':1}", 'INVALID_JSON', /not valid JSON/],
     ['a byte order mark', '\ufeff{"userId":"a","value":1}', 'INVALID_JSON', /byte order mark/],
@@ -597,7 +602,11 @@ describe('parseBatch', () => {
 
   it('applies maxBatchEvents to NDJSON', () => {
     const body = [event('a', 1), event('b', 2), event('c', 3)].join('\n');
-    expectError(parseBatch(body, { format: 'ndjson', maxBatchEvents: 2 }), 'INVALID_BATCH', /at most 2 events/);
+    expectError(
+      parseBatch(body, { format: 'ndjson', maxBatchEvents: 2 }),
+      'INVALID_BATCH',
+      /at most 2 events/,
+    );
   });
 
   it('accepts a batch exactly when parseEvent accepts every line, else names the first bad one', () => {
