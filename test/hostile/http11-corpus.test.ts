@@ -6,7 +6,10 @@
  * What a uWS build cannot do is listed in `KNOWN_LIMITS`, and checked as it is, so that a build
  * that does better shows up here. docs/reliability.md has the results per adapter.
  */
-import { HTTP_STATUS, isContractErrorCode } from '@1mrc/core/http';
+
+import { connect } from 'node:net';
+import { createStats } from '@1mrc/core';
+import { createContract, HTTP_STATUS, isContractErrorCode, type Reply } from '@1mrc/core/http';
 import { describe, expect, it } from 'vitest';
 import { type AdapterName, adapterNames, type Outcome, readStats, talk, withServer } from './harness.js';
 import { CORPUS, type CorpusCase } from './http11-corpus.js';
@@ -41,7 +44,7 @@ const UWS_NEVER_REACH_JS: Readonly<Record<string, string>> = {
   'HEAD-LEADING-CRLF': 'an empty line before the request line',
 };
 
-export const KNOWN_LIMITS: Readonly<Record<AdapterName, Readonly<Record<string, string>>>> = {
+const KNOWN_LIMITS: Readonly<Record<AdapterName, Readonly<Record<string, string>>>> = {
   node: {},
   fastify: {},
   uws: UWS_NEVER_REACH_JS,
@@ -116,3 +119,78 @@ for (const adapter of adapterNames) {
     }
   });
 }
+
+/** What each adapter answers for `bytes`, as status, type, length and body. */
+async function answerOf(adapter: AdapterName, bytes: string): Promise<string[]> {
+  return withServer(adapter, {}, async (server) => {
+    const outcome = await talk(server.url, bytes, { waitMs: PROMPT_MS, answers: 1 });
+    return outcome.answers.map((answer) =>
+      [answer.status, answer.headers['content-type'], answer.headers['content-length'], answer.body].join(
+        ' ',
+      ),
+    );
+  });
+}
+
+/** The raw bytes a server sends for `bytes`, until it has sent two heads or `PROMPT_MS` passed. */
+function headAnswer(url: string, bytes: string): Promise<string> {
+  const { hostname, port } = new URL(url);
+  return new Promise((resolve) => {
+    const socket = connect({ host: hostname, port: Number(port) });
+    let received = '';
+    const done = (): void => {
+      clearTimeout(timer);
+      socket.destroy();
+      resolve(received);
+    };
+    const timer = setTimeout(done, PROMPT_MS);
+    socket.on('data', (chunk: Buffer) => {
+      received += chunk.toString('latin1');
+      // The second answer is whole once its body (`{"status":"ok"}`) arrived.
+      if (/HTTP\/1\.1 200 [\s\S]*\r\n\r\n\{"status":"ok"\}/.test(received)) done();
+    });
+    socket.on('error', done);
+    socket.on('close', done);
+    socket.write(bytes);
+  });
+}
+
+describe('one answer from the contract, the same on every adapter', () => {
+  it('the framing refusal: a coding other than chunked, a repeated Content-Length', async () => {
+    const contract = createContract({ store: createStats() });
+    const { status, headers, body } = contract.badRequest;
+    const want = [
+      [status, headers['content-type'], body.byteLength, new TextDecoder().decode(body)].join(' '),
+    ];
+    // Nothing after the head: uWS aborts a refused connection when more bytes follow. (It closes
+    // Content-Length with Transfer-Encoding itself, before JavaScript sees the request.)
+    const heads = ['transfer-encoding: gzip', 'content-length: 0\r\ncontent-length: 0'];
+    for (const head of heads) {
+      const bytes = `POST /event HTTP/1.1\r\nhost: 127.0.0.1\r\n${head}\r\n\r\n`;
+      for (const adapter of adapterNames)
+        expect(await answerOf(adapter, bytes), `${adapter} ${head}`).toEqual(want);
+    }
+  });
+
+  it('HEAD: the GET answer’s status, headers and length, without its body', async () => {
+    const contract = createContract({ store: createStats() });
+    const reply = contract.route({ method: 'HEAD', url: '/event', host: 'x', version: '1.1' });
+    const head = reply.limit === undefined ? (reply.reply as Reply) : undefined;
+    const get = contract.route({ method: 'GET', url: '/event', host: 'x', version: '1.1' });
+    const getReply = get.limit === undefined ? (get.reply as Reply) : undefined;
+    expect(head?.status).toBe(405);
+    expect(head?.body.byteLength).toBe(0);
+    expect(head?.headers['content-length']).toBe(String(getReply?.body.byteLength));
+    // The HEAD answer's head, then at once the next answer: no body bytes in between.
+    const want = new RegExp(
+      `^HTTP/1\\.1 405 [\\s\\S]*\\r\\ncontent-length: ${getReply?.body.byteLength}\\r\\n[\\s\\S]*?\\r\\n\\r\\nHTTP/1\\.1 200 `,
+      'i',
+    );
+    const bytes =
+      'HEAD /event HTTP/1.1\r\nhost: 127.0.0.1\r\n\r\nGET /health HTTP/1.1\r\nhost: 127.0.0.1\r\n\r\n';
+    for (const adapter of adapterNames) {
+      const answer = await withServer(adapter, {}, (server) => headAnswer(server.url, bytes));
+      expect(answer, adapter).toMatch(want);
+    }
+  });
+});
