@@ -100,14 +100,20 @@ export function createContract(options: ContractOptions): Contract {
   const ONLY_GET = allowed('GET');
   const ONLY_POST = allowed('POST');
 
-  /** Answers `reply` once `pending` (the store's answer) settles. */
-  const settle = (pending: void | Promise<void>, reply: Reply, route: string): Reply | Promise<Reply> =>
-    isThenable(pending)
-      ? Promise.resolve(pending).then(
-          () => reply,
-          (error: unknown) => failure(error, route),
-        )
-      : reply;
+  /** Answers `reply` once `pending` (the store's answer) settles; a store that answers anything else is broken. */
+  const settle = (pending: void | Promise<void>, reply: Reply, route: string): Reply | Promise<Reply> => {
+    if (pending === undefined) return reply;
+    if (!isThenable(pending)) {
+      return failure(
+        new TypeError(`the store answered ${typeof pending}, not undefined or a promise`),
+        route,
+      );
+    }
+    return Promise.resolve(pending).then(
+      () => reply,
+      (error: unknown) => failure(error, route),
+    );
+  };
 
   // Routes are built once: the hot path (`POST /event` with JSON) allocates no closure per request.
   const recordEvent = (body: Uint8Array): Reply | Promise<Reply> => {
