@@ -10,7 +10,7 @@
 import { connect } from 'node:net';
 import { createStats } from '@1mrc/core';
 import { createContract, HTTP_STATUS, isContractErrorCode, type Reply } from '@1mrc/core/http';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { type AdapterName, adapterNames, type Outcome, readStats, talk, withServer } from './harness.js';
 import { CORPUS, type CorpusCase } from './http11-corpus.js';
 
@@ -96,8 +96,19 @@ async function expectRule(adapter: AdapterName, c: CorpusCase, url: string, outc
     expect(last.headers['connection'], `${what}: no Connection: close`).toBe('close');
 }
 
+/** What each case got, `status,status` or `closed` or `none`, printed per adapter for docs/reliability.md. */
+function summary(outcome: Outcome): string {
+  const statuses = outcome.answers.map((answer) => answer.status).join(',');
+  return `${statuses || 'no answer'}${outcome.closed ? ', closed' : ''}`;
+}
+
 for (const adapter of adapterNames) {
   describe.concurrent(`HTTP/1.1 corpus: ${adapter}`, () => {
+    const seen = new Map<string, string>();
+    afterAll(() => {
+      const lines = CORPUS.map((c) => `  ${c.id}: ${seen.get(c.id) ?? 'not run'}`);
+      console.log(`HTTP/1.1 corpus ${adapter}:\n${lines.join('\n')}`);
+    });
     for (const c of CORPUS) {
       const limit = KNOWN_LIMITS[adapter][c.id];
       const name = limit === undefined ? c.id : `${c.id} (known limit: ${limit} never reaches JavaScript)`;
@@ -107,6 +118,7 @@ for (const adapter of adapterNames) {
             waitMs: PROMPT_MS,
             ...(c.closes || c.incomplete ? {} : { answers: c.requests }),
           });
+          seen.set(c.id, summary(outcome));
           if (limit !== undefined) {
             // As it is, and nothing worse: no answer, nothing counted, the server still serving.
             expect(outcome.answers.map((answer) => answer.status)).toEqual([]);
