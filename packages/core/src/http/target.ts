@@ -51,8 +51,26 @@ const isAlpha = (c: number): boolean => (c | 0x20) >= 0x61 && (c | 0x20) <= 0x7a
 /** unreserved, pct-encoded and sub-delims without `,` (a list of hosts is refused). */
 function isRegNameChar(c: number): boolean {
   if (isAlpha(c) || isDigit(c)) return true;
-  // - . _ ~ % ! $ & ' ( ) * + ; =
-  return "-._~%!$&'()*+;=".includes(String.fromCharCode(c));
+  switch (c) {
+    case 0x2d: // -
+    case 0x2e: // .
+    case 0x5f: // _
+    case 0x7e: // ~
+    case 0x25: // %
+    case 0x21: // !
+    case 0x24: // $
+    case 0x26: // &
+    case 0x27: // '
+    case 0x28: // (
+    case 0x29: // )
+    case 0x2a: // *
+    case 0x2b: // +
+    case 0x3b: // ;
+    case 0x3d: // =
+      return true;
+    default:
+      return false;
+  }
 }
 
 function isIpLiteralChar(c: number): boolean {
