@@ -80,6 +80,34 @@ export const CORPUS: readonly CorpusCase[] = [
     statuses: [200],
   },
 
+  // `Connection: close` (RFC 9112 §9.6): answered, then nothing behind it is read.
+  {
+    id: 'CLOSE-THEN-EVENT',
+    bytes: `${POST}connection: close\r\ncontent-length: ${N}\r\n\r\n${BODY}${HIDDEN}`,
+    requests: 1,
+    events: true,
+    statuses: [200],
+    mayClose: true,
+    closes: true,
+  },
+  {
+    id: 'CLOSE-GET-THEN-EVENT',
+    bytes: `${GET('/health', '1.1', 'host: 127.0.0.1\r\nconnection: close\r\n')}${HIDDEN}`,
+    requests: 1,
+    events: false,
+    statuses: [200],
+    mayClose: true,
+    closes: true,
+  },
+  {
+    id: 'CLOSE-ALONE',
+    bytes: `${POST}connection: keep-alive, close\r\ncontent-length: ${N}\r\n\r\n${BODY}`,
+    requests: 1,
+    events: true,
+    statuses: [200],
+    closes: true,
+  },
+
   // Host (RFC 9112 §3.2: 400 for a missing, repeated or invalid Host).
   badHost('HOST-DUPLICATE', 'host: 127.0.0.1\r\nhost: example.com\r\n'),
   badHost('HOST-USERINFO', 'host: user@127.0.0.1\r\n'),

@@ -15,9 +15,11 @@ let contentLength: number | undefined;
 let transferEncoding: string | undefined;
 let host: string | undefined;
 let authorization: string | undefined;
+let connectionClose = false;
 
 function clear(): void {
   contentType = transferEncoding = host = authorization = contentLength = undefined;
+  connectionClose = false;
 }
 
 /** One plain decimal number (RFC 9110 §8.6), else `NaN`: this build reads `+1`, `0x1`, `` as numbers. */
@@ -48,6 +50,10 @@ function collect(name: string, value: string): void {
     case 'authorization':
       authorization ??= value;
       break;
+    case 'connection':
+      // A list of options (RFC 9110 §7.6.1); `close` among them ends the connection.
+      if (/(?:^|,)\s*close\s*(?:,|$)/i.test(value)) connectionClose = true;
+      break;
   }
 }
 
@@ -70,4 +76,9 @@ export function readHead(req: HttpRequest): RequestHead {
     version: '1.1',
     authorization: authorization || undefined,
   };
+}
+
+/** Whether the head `readHead` read last asked to close the connection after its answer. */
+export function askedToClose(): boolean {
+  return connectionClose;
 }

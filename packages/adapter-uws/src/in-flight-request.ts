@@ -28,10 +28,21 @@ export class InFlightRequest implements BodySink {
   constructor(
     private readonly res: HttpResponse,
     private readonly server: ServerState,
+    /**
+     * The client sent `Connection: close`. This build would answer with `Connection: close` yet
+     * parse on, and handle a request that came in the same read behind it; so this request is
+     * handled only once that read was parsed, which makes uWS abort the connection instead when
+     * more bytes came (see `refuse`).
+     */
+    private readonly closeAfter: boolean,
   ) {}
 
   /** Writes `reply`, at once if it is one, or once its promise settles. */
   answer(reply: Reply | Promise<Reply>): void {
+    if (this.closeAfter && !(reply instanceof Promise)) {
+      this.refuse(reply);
+      return;
+    }
     if (!(reply instanceof Promise)) {
       this.send(reply);
       return;
@@ -65,17 +76,34 @@ export class InFlightRequest implements BodySink {
   }
 
   onBody(body: Uint8Array): void {
+    if (this.closeAfter) {
+      // uWS lends `body` for this callback only: the deferred handling gets a copy.
+      const copy = body.slice();
+      setImmediate(() => {
+        if (this.#aborted) return;
+        const reply = this.handle(copy);
+        if (reply instanceof Promise) this.answer(reply);
+        else this.later(reply);
+      });
+      return;
+    }
+    this.answer(this.handle(body));
+  }
+
+  private handle(body: Uint8Array): Reply | Promise<Reply> {
     let reply: Reply | Promise<Reply>;
     try {
       reply = (this.#route as BodyRoute).handle(body);
     } catch (error) {
       reply = this.server.contract.fail(error, { route: 'adapter-uws' });
     }
-    this.answer(reply);
+    return reply;
   }
 
   onTooLarge(): void {
-    this.send(this.server.contract.tooLarge);
+    // Written after this read, like any refusal: the rest of the body and anything behind it
+    // are never read as a request.
+    this.refuse(this.server.contract.tooLarge);
   }
 
   private watchAbort(): void {
@@ -96,7 +124,7 @@ export class InFlightRequest implements BodySink {
     if (this.#done || this.#aborted) return;
     this.#done = true;
     try {
-      writeReply(this.res, reply, this.server.closing || reply.close === true);
+      writeReply(this.res, reply, this.server.closing || this.closeAfter || reply.close === true);
     } catch (error) {
       // Only a malformed reply (a contract bug) gets here; a throw out of a uWS callback
       // would end the process, so the connection goes instead.

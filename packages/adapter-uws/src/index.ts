@@ -7,7 +7,7 @@ import type { HttpRequest, HttpResponse, us_listen_socket, us_socket } from 'uWe
 import { createContract, type Route } from '@1mrc/core/http';
 import { type RunningServer, runningServer, type Serve, type ServeOptions, serverSetup } from '@1mrc/server';
 import { serveWorkers, workerCount } from '@1mrc/server/workers';
-import { readHead } from './head.js';
+import { askedToClose, readHead } from './head.js';
 import { InFlightRequest } from './in-flight-request.js';
 import { createNativeApp } from './native.js';
 
@@ -41,7 +41,7 @@ export const serve: Serve = async (options: ServeOptions = {}): Promise<RunningS
   app.any('/*', (res: HttpResponse, req: HttpRequest) => {
     const head = readHead(req);
     inFlight++;
-    const request = new InFlightRequest(res, state);
+    const request = new InFlightRequest(res, state, askedToClose());
     let route: Route;
     try {
       route = contract.route(head);
