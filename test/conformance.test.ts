@@ -19,6 +19,15 @@ const only = process.env['CONFORMANCE_ADAPTERS']?.split(',');
 const adapters = Object.entries(ADAPTERS).filter(([name]) => !only || only.includes(name));
 const propertyRuns = Number(process.env['CONFORMANCE_RUNS'] ?? 100);
 
+/**
+ * Cases an adapter answers differently on purpose: uWS refuses chunked bodies with 411 before
+ * reading them (its chunked parser is unsafe; docs/reliability.md), checked in
+ * test/hostile/http11-corpus.test.ts instead.
+ */
+const DIFFERENT: Readonly<Record<string, readonly string[]>> = {
+  uws: ['POST /event with a chunked body is accepted', 'POST /event chunked past 4 KiB is cut off with 413'],
+};
+
 for (const [name, serve] of adapters) {
   describe(`conformance: ${name}`, () => {
     const suite = defineConformance({
@@ -26,7 +35,9 @@ for (const [name, serve] of adapters) {
       propertyRuns,
     });
     afterAll(() => suite.close());
-    for (const c of suite.cases) (c.skip ? it.skip : it)(c.name, c.run);
+    for (const c of suite.cases) {
+      (c.skip || DIFFERENT[name]?.includes(c.name) ? it.skip : it)(c.name, c.run);
+    }
   });
 }
 

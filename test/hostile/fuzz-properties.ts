@@ -10,7 +10,13 @@
  *   the server healthy after each batch.
  */
 
-import { createStats, HTTP_STATUS, parseBatch, parseEvent, type Result } from '@1mrc/core';
+import { createStats, parseBatch, parseEvent } from '@1mrc/core';
+import { type ContractError, HTTP_STATUS } from '@1mrc/core/http';
+
+type Result<T> =
+  | { readonly ok: true; readonly value: T }
+  | { readonly ok: false; readonly error: ContractError };
+
 import fc from 'fast-check';
 import {
   type Answer,

@@ -49,12 +49,15 @@ export function cutOffLimitMs(adapter: AdapterName): number {
 }
 
 /** Every status the contract answers with (docs/http-api.md). */
-export const CONTRACT_STATUSES: ReadonlySet<number> = new Set([200, 400, 401, 404, 405, 413, 415, 500, 503]);
+export const CONTRACT_STATUSES: ReadonlySet<number> = new Set([
+  200, 400, 401, 404, 405, 408, 411, 413, 415, 431, 500, 503, 507,
+]);
 /**
- * What an HTTP library answers for a head it refuses before the contract sees it: 400, or 431
- * for headers too large (node:http). Anything else means a request got somewhere it should not.
+ * What a server answers for a head it refuses before reading a body: 400, 431 for headers too
+ * large (node:http), 411 for any chunked body (uWS, which cannot read one safely). Anything else
+ * means a request got somewhere it should not.
  */
-export const HEAD_REFUSALS: ReadonlySet<number> = new Set([400, 431]);
+export const HEAD_REFUSALS: ReadonlySet<number> = new Set([400, 411, 431]);
 
 /** Starts `adapter` on a free port, runs `use`, and closes the server whatever happens. */
 export async function withServer<T>(

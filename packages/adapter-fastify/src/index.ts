@@ -3,7 +3,7 @@
  * starts a standalone challenge server with it.
  */
 import type { AddressInfo } from 'node:net';
-import { serverOptions } from '@1mrc/adapter-node/helpers';
+import { clientErrorListener, serverOptions } from '@1mrc/adapter-node/internal';
 import { createContract } from '@1mrc/core/http';
 import { runningServer, type Serve, serverSetup } from '@1mrc/server';
 import { serveWorkers, workerCount } from '@1mrc/server/workers';
@@ -15,6 +15,13 @@ export { type OneMrcPluginOptions, oneMrcPlugin } from './plugin.js';
 /** While draining, how often connections that finished their last answer are closed. */
 const DRAIN_INTERVAL = 25;
 
+/**
+ * Starts the challenge server on fastify 5 (the plugin on a fresh instance): the contract
+ * (docs/http-api.md) over `options.store` (default a new in-memory `createStats()`), on
+ * `options.port` (default 8080) of `options.host` (default `127.0.0.1`), or on `options.workers`
+ * processes. Resolves once it listens; `close()` drains. A bad option rejects with a `TypeError`
+ * that quotes it.
+ */
 export const serve: Serve = async (options = {}) => {
   // On several workers: node:cluster processes sharing one listening handle, each serving as
   // below with its own shard; /stats merges them all (see @1mrc/server/workers).
@@ -23,7 +30,8 @@ export const serve: Serve = async (options = {}) => {
   // The same server options as `@1mrc/adapter-node` (see there for why).
   const http = serverOptions(setup.timeouts);
   let draining = false;
-  const { plugin, answerer } = contractPlugin(createContract(setup.contract), {
+  const contract = createContract(setup.contract);
+  const { plugin, pipeline } = contractPlugin(contract, {
     isDraining: () => draining,
   });
   const app = Fastify({
@@ -36,7 +44,9 @@ export const serve: Serve = async (options = {}) => {
     // While draining, a request on an open connection is answered (with Connection: close), not 503.
     return503OnClosing: false,
     // A path the router cannot percent-decode is still the contract's to answer (a 404).
-    frameworkErrors: (_error, _request, reply) => answerer.admit(reply),
+    frameworkErrors: (_error, _request, reply) => pipeline.admit(reply),
+    // A head llhttp refuses gets the contract's answer, as on node:http, not fastify's own JSON.
+    clientErrorHandler: clientErrorListener(contract),
   });
   try {
     await app.register(plugin);

@@ -63,3 +63,8 @@ export function release<T>(socket: Socket, keepAlive: boolean, start: (request: 
     }
   }
 }
+
+/** Whether no request of this connection is being handled or waiting: raw bytes written now come next. */
+export function isIdle(socket: Socket): boolean {
+  return (socket as Connection)[STATE] === undefined;
+}

@@ -10,7 +10,8 @@ const cache = new WeakMap<Reply, string[]>();
 export function headerLines(reply: Reply): string[] {
   let lines = cache.get(reply);
   if (lines === undefined) {
-    lines = ['content-length', String(reply.body.byteLength)];
+    // A HEAD answer carries its own (the GET body's length); any other, its body's.
+    lines = 'content-length' in reply.headers ? [] : ['content-length', String(reply.body.byteLength)];
     for (const [name, value] of Object.entries(reply.headers)) lines.push(name, value);
     cache.set(reply, lines);
   }

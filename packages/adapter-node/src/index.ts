@@ -7,14 +7,22 @@ import type { AddressInfo } from 'node:net';
 import { createContract } from '@1mrc/core/http';
 import { runningServer, type Serve, serverSetup } from '@1mrc/server';
 import { serveWorkers, workerCount } from '@1mrc/server/workers';
+import { clientErrorListener } from './client-error.js';
 import { createRequestListener } from './listener.js';
 import { serverOptions } from './server-options.js';
 
+export { clientErrorListener } from './client-error.js';
 export { createRequestListener, type ListenerOptions } from './listener.js';
 
 /** While draining, how often connections that finished their last answer are closed. */
 const DRAIN_INTERVAL = 25;
 
+/**
+ * Starts the challenge server on node:http: the contract (docs/http-api.md) over `options.store`
+ * (default a new in-memory `createStats()`), on `options.port` (default 8080) of `options.host`
+ * (default `127.0.0.1`), or on `options.workers` processes. Resolves once it listens; `close()`
+ * drains. Options are checked first: a bad one rejects with a `TypeError` that quotes it.
+ */
 export const serve: Serve = async (options = {}) => {
   // On several workers: node:cluster processes sharing one listening handle, each serving as
   // below with its own shard; /stats merges them all (see @1mrc/server/workers).
@@ -24,6 +32,7 @@ export const serve: Serve = async (options = {}) => {
   let draining = false;
   const listener = createRequestListener(contract, { isDraining: () => draining });
   const server = createServer({ noDelay: true, ...serverOptions(setup.timeouts) }, listener);
+  server.on('clientError', clientErrorListener(contract));
   // Unlimited: a load generator keeps its connections for the whole run.
   server.maxRequestsPerSocket = 0;
   await listen(server, setup.port, setup.host);

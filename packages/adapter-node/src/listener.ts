@@ -1,7 +1,7 @@
 import type { RequestListener, ServerResponse } from 'node:http';
 import type { Contract } from '@1mrc/core/http';
-import { createFlow } from './flow.js';
 import { headerLines } from './header-lines.js';
+import { createRequestPipeline } from './request-pipeline.js';
 
 export interface ListenerOptions {
   /**
@@ -16,10 +16,11 @@ const never = (): boolean => false;
 /**
  * A `node:http` request listener that serves the contract; mount it on any `http.Server`.
  * Requests on one connection are handled one after another and answered in order,
- * pipelined ones included (see connection-order.ts).
+ * pipelined ones included (see connection-order.ts). Also listen for `clientError` with
+ * `clientErrorListener(contract)` so that heads the parser refuses get the contract's answer.
  */
 export function createRequestListener(contract: Contract, options: ListenerOptions = {}): RequestListener {
-  const flow = createFlow<ServerResponse>(contract, options.isDraining ?? never, {
+  const pipeline = createRequestPipeline<ServerResponse>(contract, options.isDraining ?? never, {
     request: (res) => res.req,
     write(res, reply, close) {
       // With an async store the client may be gone by now: no one is left to answer.
@@ -30,5 +31,5 @@ export function createRequestListener(contract: Contract, options: ListenerOptio
       return res.shouldKeepAlive;
     },
   });
-  return (_req, res) => flow.admit(res);
+  return (_req, res) => pipeline.admit(res);
 }

@@ -38,7 +38,7 @@ export function serverOptions(options: TimeoutOptions): NodeServerOptions & Serv
     keepAliveTimeout,
     connectionsCheckingInterval: Math.min(CHECK_INTERVAL, ...enforced),
     // node:http answers a missing Host with a 400 but goes on reading the connection, and would
-    // start (and count) a request pipelined behind it; the listener refuses it instead (framing.ts).
+    // start (and count) a request pipelined behind it; the contract refuses it instead, and closes.
     requireHostHeader: false,
   };
 }

@@ -7,10 +7,17 @@ import type { HttpRequest, HttpResponse, us_listen_socket, us_socket } from 'uWe
 import { createContract, type Route } from '@1mrc/core/http';
 import { type RunningServer, runningServer, type Serve, type ServeOptions, serverSetup } from '@1mrc/server';
 import { serveWorkers, workerCount } from '@1mrc/server/workers';
-import { Exchange } from './exchange.js';
-import { readHead } from './head.js';
+import { askedToClose, readHead } from './head.js';
+import { InFlightRequest } from './in-flight-request.js';
 import { createNativeApp } from './native.js';
 
+/**
+ * Starts the challenge server on uWebSockets.js: the contract (docs/http-api.md) over
+ * `options.store` (default a new in-memory `createStats()`), on `options.port` (default 8080) of
+ * `options.host` (default `127.0.0.1`), or on `options.workers` threads. Resolves once it listens;
+ * `close()` drains. A bad option rejects with a `TypeError` that quotes it. Chunked request bodies
+ * are refused with 411 (this build's chunked parser is unsafe, see docs/reliability.md).
+ */
 export const serve: Serve = async (options: ServeOptions = {}): Promise<RunningServer> => {
   // On several workers: worker threads, each with its own App on the same port (uWS sets
   // SO_REUSEPORT on Linux) and its own shard; /stats merges them all (see @1mrc/server/workers).
@@ -23,7 +30,7 @@ export const serve: Serve = async (options: ServeOptions = {}): Promise<RunningS
   // Requests whose handler has run but whose reply is not written yet, for a graceful close.
   let inFlight = 0;
   let onIdle: (() => void) | undefined;
-  const connections = {
+  const state = {
     contract,
     closing: false,
     settle(): void {
@@ -33,23 +40,27 @@ export const serve: Serve = async (options: ServeOptions = {}): Promise<RunningS
 
   app.any('/*', (res: HttpResponse, req: HttpRequest) => {
     const head = readHead(req);
-    if (head === undefined) {
-      // Framed two ways: dropped without an answer. A 400 with `Connection: close` would not
-      // do, as this build goes on parsing what already arrived behind it, and would handle (and
-      // count) the request hidden in the body; `close()` stops it at once.
-      res.close();
-      return;
-    }
     inFlight++;
-    const exchange = new Exchange(res, head.method === 'HEAD', connections);
+    const request = new InFlightRequest(res, state, askedToClose());
     let route: Route;
     try {
       route = contract.route(head);
-    } catch {
-      route = { reply: contract.internalError };
+    } catch (error) {
+      route = { reply: contract.fail(error, { route: 'adapter-uws' }) };
     }
-    if (route.limit === undefined) exchange.answer(route.reply);
-    else exchange.read(route);
+    const reply = route.limit === undefined ? route.reply : undefined;
+    if (reply !== undefined && !(reply instanceof Promise) && reply.close) {
+      request.refuse(reply);
+    } else if (head.transferEncoding !== undefined) {
+      // This build's chunked parser reads trailers as a request, accepts a chunk without its
+      // CRLF or longer than its size, and ends a body at `0\r\n`: no chunked body is read, on
+      // any route (uWS would parse one itself after a bodiless answer).
+      request.refuse(contract.lengthRequired);
+    } else if (route.limit === undefined) {
+      request.answer(route.reply);
+    } else {
+      request.read(route);
+    }
   });
 
   const listenSocket = await new Promise<us_listen_socket>((resolve, reject) => {
@@ -65,7 +76,7 @@ export const serve: Serve = async (options: ServeOptions = {}): Promise<RunningS
 
   const drain = (): Promise<void> =>
     new Promise((resolve) => {
-      connections.closing = true;
+      state.closing = true;
       uws.us_listen_socket_close(listenSocket);
       // Deferred out of whatever uWS callback settled the last request; a request that came in
       // meanwhile on a kept-alive connection is waited for too (and its connection closed).

@@ -18,21 +18,17 @@ function statusLine(status: number): string {
  * Writes a whole `Reply`; uWS adds Content-Length (and its own Date and uWebSockets headers).
  * Outside a uWS callback the caller wraps this in `res.cork`.
  *
- * A HEAD answer gets the head only, as uWS would otherwise send the body and desynchronise a
- * keep-alive connection. Its Content-Length is written by hand: this build's
- * `endWithoutBody(length)` waits for `length` body bytes that never come and the process aborts,
- * and `endWithoutBody()` is the only other call it accepts (so no `closeConnection` for HEAD;
- * `app.close()` ends that connection when the server drains).
+ * A HEAD answer (its headers carry `content-length`, its body is empty) gets the head only: its
+ * Content-Length is written by hand, as this build's `endWithoutBody(length)` waits for `length`
+ * body bytes that never come and the process aborts, and `endWithoutBody()` is the only other
+ * call it accepts (so no `closeConnection` for HEAD; `app.close()` ends that connection when the
+ * server drains).
  */
-export function writeReply(res: HttpResponse, reply: Reply, head: boolean, closeConnection: boolean): void {
+export function writeReply(res: HttpResponse, reply: Reply, closeConnection: boolean): void {
   // uWS starts every response as 200 OK: one native call fewer on the hot path.
   if (reply.status !== 200) res.writeStatus(statusLine(reply.status));
   const headers = reply.headers;
   for (const name in headers) res.writeHeader(name, headers[name] as string);
-  if (!head) {
-    res.end(reply.body, closeConnection);
-    return;
-  }
-  res.writeHeader('content-length', String(reply.body.byteLength));
-  res.endWithoutBody();
+  if ('content-length' in headers) res.endWithoutBody();
+  else res.end(reply.body, closeConnection);
 }

@@ -103,7 +103,7 @@ describe('adapter-uws routes', () => {
     expect(await snapshot()).toEqual(before);
   });
 
-  it('answers 413 to a chunked body that grows past the limit, and counts nothing', async () => {
+  it('refuses a streamed chunked body with 411, and counts nothing', async () => {
     const before = await snapshot();
     const chunk = new TextEncoder().encode(`{"userId":"x","value":1,"pad":"${'p'.repeat(1000)}`);
     let sent = 0;
@@ -119,7 +119,8 @@ describe('adapter-uws routes', () => {
       body,
       duplex: 'half',
     } as RequestInit);
-    await expectError(response, 413, 'PAYLOAD_TOO_LARGE');
+    // Chunked bodies are refused on uWS before any is read (this build's chunked parser is unsafe).
+    await expectError(response, 411, 'LENGTH_REQUIRED');
     expect(await snapshot()).toEqual(before);
   });
 
@@ -132,19 +133,20 @@ describe('adapter-uws routes', () => {
     await connection.closed;
   });
 
-  it('answers 413 as soon as a chunked body passes the limit, without waiting for its end', async () => {
+  it('answers 411 to a chunked body without waiting for its end, and closes the connection', async () => {
     const connection = await rawConnect(server.port);
     const head = 'POST /event HTTP/1.1\r\nHost: 127.0.0.1\r\nTransfer-Encoding: chunked\r\n\r\n';
     const chunk = `400\r\n${'p'.repeat(0x400)}\r\n`;
     // 5 KiB of a body that never ends: the answer must come anyway, then the connection goes.
     connection.write(head + chunk.repeat(5));
     const [response] = await connection.read(1);
-    expect(response?.status).toBe(413);
-    expect(response?.body).toContain('PAYLOAD_TOO_LARGE');
+    expect(response?.status).toBe(411);
+    expect(response?.body).toContain('LENGTH_REQUIRED');
+    expect(response?.headers['connection']).toBe('close');
     await connection.closed;
   });
 
-  it('accepts a chunked body within the limit', async () => {
+  it('refuses a chunked body within the limit with 411, counting nothing', async () => {
     const parts = ['{"userId":', '"chunked",', '"value":2}'].map((part) => new TextEncoder().encode(part));
     const body = new ReadableStream<Uint8Array>({
       pull(controller) {
@@ -154,8 +156,8 @@ describe('adapter-uws routes', () => {
       },
     });
     const init = { method: 'POST', body, duplex: 'half' } as RequestInit;
-    expect((await fetch(`${server.url}/event`, init)).status).toBe(200);
-    expect(await snapshot()).toMatchObject({ totalRequests: 1, sum: 2 });
+    expect((await fetch(`${server.url}/event`, init)).status).toBe(411);
+    expect(await snapshot()).toMatchObject({ totalRequests: 0 });
   });
 
   it('answers HEAD with the head only, keeping the connection usable', async () => {

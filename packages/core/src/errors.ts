@@ -1,23 +1,17 @@
 /**
- * The closed set of error codes, and the one table that maps each to an HTTP status.
- * Every adapter answers errors through this table; nothing else picks a status for an error.
+ * The engine's error codes: what a store or the parser can say of an event. HTTP-only codes
+ * (`NOT_FOUND`, `PAYLOAD_TOO_LARGE`, …) and the table from code to status live with the HTTP
+ * contract (`@1mrc/core/http`).
  */
-export const HTTP_STATUS = {
-  INVALID_JSON: 400,
-  INVALID_EVENT: 400,
-  INVALID_BATCH: 400,
-  UNAUTHORIZED: 401,
-  NOT_FOUND: 404,
-  METHOD_NOT_ALLOWED: 405,
-  PAYLOAD_TOO_LARGE: 413,
-  UNSUPPORTED_MEDIA_TYPE: 415,
-  INTERNAL: 500,
-  UNAVAILABLE: 503,
-  /** The engine's `maxUsers` is reached and the event is a new user's (507 Insufficient Storage). */
-  TOO_MANY_USERS: 507,
-} as const satisfies Record<string, number>;
+export const ERROR_CODES = [
+  'INVALID_JSON',
+  'INVALID_EVENT',
+  'INVALID_BATCH',
+  'TOO_MANY_USERS',
+  'UNAVAILABLE',
+] as const;
 
-export type ErrorCode = keyof typeof HTTP_STATUS;
+export type ErrorCode = (typeof ERROR_CODES)[number];
 
 /** The error an event, a batch or a request was rejected with. JSON-safe as it is. */
 export interface EventError {

@@ -1,7 +1,7 @@
 export {
+  ERROR_CODES,
   type ErrorCode,
   type EventError,
-  HTTP_STATUS,
   type Result,
   StatsError,
   StoreUnavailableError,

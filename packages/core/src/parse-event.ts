@@ -1,29 +1,21 @@
 import { type EventError, type Result, withIndex } from './errors.js';
 import { parseEventFast } from './fast-parse.js';
+import { DEFAULT_LIMITS, positiveInteger } from './limits.js';
 import type { Event } from './types.js';
 
-export const DEFAULT_LIMITS = {
-  maxUserIdBytes: 256,
-  maxBatchEvents: 10_000,
-} as const;
-
-/** A limit option: its default when unset, else a positive safe integer or a `TypeError` quoting it. */
-export function positiveInteger(name: string, value: number | undefined, fallback: number): number {
-  if (value === undefined) return fallback;
-  if (!Number.isSafeInteger(value) || value < 1) {
-    throw new TypeError(`Expected ${name} to be a positive integer, got ${String(value)}`);
-  }
-  return value;
-}
+// stats.ts takes both from here.
+export { DEFAULT_LIMITS, positiveInteger } from './limits.js';
 
 export interface ParseOptions {
+  /** Longest `userId`, in UTF-8 bytes. Default 256. */
   readonly maxUserIdBytes?: number;
 }
 
 export interface BatchOptions extends ParseOptions {
   /** `json`: one JSON array of events; `ndjson`: one event object per line. Default `json`. */
   readonly format?: 'json' | 'ndjson';
-  readonly maxEvents?: number;
+  /** Most events in one batch. Default 10,000. */
+  readonly maxBatchEvents?: number;
 }
 
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
@@ -53,8 +45,9 @@ function decode(body: string | Uint8Array): Result<string> {
 function parseJson(text: string): Result<unknown> {
   try {
     return { ok: true, value: JSON.parse(text) };
-  } catch (error) {
-    return invalid('INVALID_JSON', `body is not valid JSON: ${(error as Error).message}`);
+  } catch {
+    // V8's own wording changes between Node versions; the answer's bytes must not.
+    return invalid('INVALID_JSON', 'body is not valid JSON');
   }
 }
 
@@ -65,7 +58,11 @@ function parseJson(text: string): Result<unknown> {
  * Every adapter accepts and rejects exactly what this does.
  */
 export function parseEvent(body: string | Uint8Array, options: ParseOptions = {}): Result<Event> {
-  const maxUserIdBytes = options.maxUserIdBytes ?? DEFAULT_LIMITS.maxUserIdBytes;
+  const maxUserIdBytes = positiveInteger(
+    'maxUserIdBytes',
+    options.maxUserIdBytes,
+    DEFAULT_LIMITS.maxUserIdBytes,
+  );
   if (typeof body !== 'string') {
     const event = parseEventFast(body, maxUserIdBytes);
     if (event !== undefined) return { ok: true, value: event };
@@ -91,8 +88,12 @@ export function parseEventReference(body: string | Uint8Array, maxUserIdBytes: n
  * NDJSON lines are each parsed as `parseEvent` parses a body; a final empty line is allowed.
  */
 export function parseBatch(body: string | Uint8Array, options: BatchOptions = {}): Result<Event[]> {
-  const maxUserIdBytes = options.maxUserIdBytes ?? DEFAULT_LIMITS.maxUserIdBytes;
-  const maxEvents = options.maxEvents ?? DEFAULT_LIMITS.maxBatchEvents;
+  const maxUserIdBytes = positiveInteger(
+    'maxUserIdBytes',
+    options.maxUserIdBytes,
+    DEFAULT_LIMITS.maxUserIdBytes,
+  );
+  const maxEvents = positiveInteger('maxBatchEvents', options.maxBatchEvents, DEFAULT_LIMITS.maxBatchEvents);
   if (options.format === 'ndjson') return parseLines(body, maxUserIdBytes, maxEvents);
   const text = decode(body);
   if (!text.ok) return text;

@@ -67,10 +67,14 @@ export async function serveWorkers(
   adapter: string,
   options: ServeOptions,
 ): Promise<RunningServer> {
-  const { workers, store, ...shardOptions } = options;
+  const { workers, store, onError, ...shardOptions } = options;
   const count = workerCount(workers);
   if (store !== undefined) {
     throw new TypeError('Expected no store with workers: each worker records into its own shard');
+  }
+  if (onError !== undefined) {
+    // A function cannot be sent to another thread or process; each worker logs to stderr.
+    throw new TypeError('Expected no onError with workers: each worker reports failures on stderr');
   }
   const host = shardOptions.host ?? '127.0.0.1';
   const spawned: Spawned[] = [];

@@ -1,6 +1,6 @@
 /** Requests through undici, and the assertions every case shares. */
 import { AssertionError } from 'node:assert';
-import { type ErrorCode, HTTP_STATUS } from '@1mrc/core';
+import { type ContractErrorCode as ErrorCode, HTTP_STATUS } from '@1mrc/core/http';
 import { request } from 'undici';
 import type { Answer, CaseContext } from './types.js';
 

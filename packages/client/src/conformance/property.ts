@@ -3,7 +3,8 @@
  * (413 above 4 KiB), and `/stats` moves by exactly that event when it is accepted, not at all otherwise.
  * The model is `createStats` from `@1mrc/core`, fed the same accepted events.
  */
-import { createStats, type ErrorCode, type Event, HTTP_STATUS, parseEvent } from '@1mrc/core';
+import { createStats, type Event, parseEvent } from '@1mrc/core';
+import { type ContractErrorCode as ErrorCode, HTTP_STATUS } from '@1mrc/core/http';
 import fc from 'fast-check';
 import { check, expectError, expectJson, postEvent, type StatsValues, statsText } from './check.js';
 import type { CaseDefinition } from './types.js';

@@ -2,7 +2,7 @@
  * Bad input: each case checks the status, the one error shape, and that `/stats` answers the
  * same bytes after the request as before it.
  */
-import type { ErrorCode } from '@1mrc/core';
+import type { ContractErrorCode as ErrorCode } from '@1mrc/core/http';
 import {
   check,
   type ErrorExpectation,
