@@ -4,8 +4,8 @@
  * `parentPort`, or a cluster worker's IPC channel).
  */
 import { isMainThread, parentPort, workerData } from 'node:worker_threads';
-import type { PrimaryMessage, ShardMessage, ShardServe, WorkerPort } from './shards.js';
-import { serveShard } from './shards.js';
+import type { PrimaryMessage, ShardMessage, ShardServe, WorkerPort } from './shards/index.js';
+import { serveShard } from './shards/index.js';
 import { ADAPTER_ENV, type ShardEntryData } from './workers.js';
 
 const adapter = isMainThread ? process.env[ADAPTER_ENV] : (workerData as ShardEntryData).adapter;

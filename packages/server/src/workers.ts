@@ -23,7 +23,7 @@ import {
   type PrimaryMessage,
   type PrimaryPort,
   type ShardMessage,
-} from './shards.js';
+} from './shards/index.js';
 
 export type WorkerTransport = 'threads' | 'cluster';
 

@@ -1,16 +1,13 @@
 /**
- * The sharded engine (shards.ts) in one process: N worker-side shard stores and one aggregator,
+ * The sharded engine (src/shards/) in one process: N worker-side shard stores and one aggregator,
  * linked either by links whose deliveries fast-check's scheduler orders (every interleaving of
  * records, /stats requests and messages is fair game), or by real `MessageChannel`s.
  *
  * A failing property prints `{ seed, path }`; replay it with
- * `FC_SEED=<seed> FC_PATH=<path> pnpm vitest run packages/core/test/shards.test.ts -t "<name>"`.
+ * `FC_SEED=<seed> FC_PATH=<path> pnpm vitest run packages/server/test/shards.test.ts -t "<name>"`.
  */
 import { MessageChannel, type MessagePort } from 'node:worker_threads';
 import { createStats, type Snapshot } from '@1mrc/core';
-import fc from 'fast-check';
-import { afterEach, describe, expect, it } from 'vitest';
-import { fcParams } from '../../core/test/fc-params.js';
 import {
   type Aggregator,
   createAggregator,
@@ -20,7 +17,10 @@ import {
   type ShardStore,
   serveShard,
   type WorkerPort,
-} from '../src/shards.js';
+} from '@1mrc/server/shards';
+import fc from 'fast-check';
+import { afterEach, describe, expect, it } from 'vitest';
+import { fcParams } from '../../core/test/fc-params.js';
 
 /** One direction of an ordered link: messages queue up and arrive in order, one per delivery. */
 interface Pipe<T> {
