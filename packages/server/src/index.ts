@@ -36,6 +36,13 @@ export interface RunningServer {
   readonly store: EventStore;
   /** Stops accepting, lets in-flight requests finish, then resolves. */
   close(): Promise<void>;
+  /**
+   * Settles once the server has stopped: resolves after `close()` has drained it; rejects with
+   * the error that stopped it on its own (on several workers: a worker lost with counts it had
+   * acknowledged). It never exits the process; what to do is the caller's choice. Nothing needs
+   * to listen: a rejection here is not an unhandled rejection.
+   */
+  readonly closed: Promise<void>;
 }
 
 export type Serve = (options?: ServeOptions) => Promise<RunningServer>;
@@ -86,16 +93,37 @@ export function runningServer(
   drain: () => Promise<void>,
 ): RunningServer {
   const { host, store } = setup;
-  let closed: Promise<void> | undefined;
+  let closing: Promise<void> | undefined;
+  const stopped = settleable();
   return {
     url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
     port,
     store,
     close: () => {
-      closed ??= drain();
-      return closed;
+      closing ??= drain().then(stopped.resolve, (error: unknown) => {
+        stopped.reject(error);
+        throw error;
+      });
+      return closing;
     },
+    closed: stopped.promise,
   };
+}
+
+/** A promise settled from outside, already handled: a rejection nobody awaits is no crash. */
+export function settleable(): {
+  readonly promise: Promise<void>;
+  resolve(): void;
+  reject(error: unknown): void;
+} {
+  let resolve!: () => void;
+  let reject!: (error: unknown) => void;
+  const promise = new Promise<void>((yes, no) => {
+    resolve = yes;
+    reject = no;
+  });
+  promise.catch(() => {});
+  return { promise, resolve, reject };
 }
 
 /** Reads `PORT`, `HOST`, `RESET_TOKEN` and `WORKERS` (a positive integer or `auto`). */
@@ -128,23 +156,44 @@ function parseWorkers(name: string, text: string): number | 'auto' {
 
 /**
  * Starts a server from the environment and the command line (`--workers`, over `WORKERS`) and
- * runs it until SIGINT or SIGTERM; then it stops accepting, finishes in-flight requests, prints
- * the final snapshot as one JSON line (merged over every worker) and exits 0.
+ * runs it until SIGINT or SIGTERM; then it stops accepting, finishes in-flight requests and
+ * prints the final snapshot as one JSON line (merged over every worker).
+ *
+ * Resolves, once the server has stopped, with the exit code the process should end with: 0
+ * after a signal drained it, 1 when it stopped on its own error (printed to stderr). It never
+ * exits the process; an example does, with `process.exitCode = await runUntilSignal(…)`.
+ * Rejects when the server cannot start.
  */
-export async function runUntilSignal(name: string, serve: Serve, options: ServeOptions = {}): Promise<void> {
+export async function runUntilSignal(
+  name: string,
+  serve: Serve,
+  options: ServeOptions = {},
+): Promise<number> {
   const server = await serve({ ...optionsFromEnv(), ...optionsFromArgs(), ...options });
-  let stopping = false;
-  const stop = async (signal: NodeJS.Signals): Promise<void> => {
-    if (stopping) return;
-    stopping = true;
-    console.log(`${signal}: draining`);
-    await server.close();
-    const snapshot: Snapshot = await server.store.snapshot();
-    console.log(`final ${JSON.stringify(snapshot)}`);
-    process.exit(0);
-  };
-  process.on('SIGINT', stop);
-  process.on('SIGTERM', stop);
+  let onSignal!: (signal: NodeJS.Signals) => void;
+  const signalled = new Promise<NodeJS.Signals>((resolve) => {
+    onSignal = resolve;
+  });
+  // Kept until the end: a second signal while draining (Ctrl-C twice) must not cut the drain short.
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
   // Announced only once a signal drains: a supervisor may stop the server as soon as it reads this.
   console.log(`${name} listening on ${server.url}`);
+  try {
+    const signal = await Promise.race([signalled, server.closed.then(() => undefined)]);
+    if (signal !== undefined) {
+      console.log(`${signal}: draining`);
+      await server.close();
+    }
+    const snapshot: Snapshot = await server.store.snapshot();
+    console.log(`final ${JSON.stringify(snapshot)}`);
+    return 0;
+  } catch (error) {
+    console.error(`${name} stopped: ${error instanceof Error ? error.message : String(error)}`);
+    return 1;
+  } finally {
+    // Stopped: a signal from now on ends the process the default way.
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
 }

@@ -8,15 +8,16 @@
  *   handle through the primary.
  *
  * A worker that dies before handing over its final counts stops the whole server with a loud
- * error and exit code 1: its acknowledged events are gone, and answering `/stats` without them
- * would be a silent lie.
+ * error on stderr, and `RunningServer.closed` rejects with it: its acknowledged events are gone,
+ * and answering `/stats` without them would be a silent lie. Whether the process then exits is
+ * its owner's choice (`runUntilSignal` answers exit code 1); nothing here calls `process.exit`.
  */
 import cluster, { type Worker as ClusterWorker } from 'node:cluster';
 import { type AddressInfo, createServer } from 'node:net';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import type { RunningServer, ServeOptions } from './index.js';
+import { type RunningServer, type ServeOptions, settleable } from './index.js';
 import {
   type Aggregator,
   createAggregator,
@@ -74,13 +75,14 @@ export async function serveWorkers(
   }
   const host = shardOptions.host ?? '127.0.0.1';
   const spawned: Spawned[] = [];
+  const stopped = settleable();
   let started = false;
   const aggregator: Aggregator = createAggregator({
     onFatal: (error) => {
       // Before start-up completes, `serve` rejects with the error instead.
       if (!started) return;
       console.error(`\n@1mrc: STOPPING THE SERVER: ${error.message}\n`);
-      void stopAll(spawned).finally(() => process.exit(1));
+      void stopAll(spawned).finally(() => stopped.reject(error));
     },
   });
   const spawn = transport === 'threads' ? spawnThread : spawnProcess;
@@ -112,15 +114,17 @@ export async function serveWorkers(
   }
   started = true;
 
-  let closed: Promise<void> | undefined;
+  let closing: Promise<void> | undefined;
   return {
     url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
     port,
     store: aggregator.store,
     close: () =>
-      (closed ??= aggregator.close().then(async () => {
+      (closing ??= aggregator.close().then(async () => {
         await Promise.all(spawned.map((worker) => worker.exited));
+        stopped.resolve();
       })),
+    closed: stopped.promise,
   };
 }
 
