@@ -4,7 +4,16 @@
  */
 import { parseArgs } from 'node:util';
 import { createStats, type EventStore, type Snapshot } from '@1mrc/core';
-import type { ContractOptions } from '@1mrc/core/http';
+import { type Contract, type ContractOptions, createContract } from '@1mrc/core/http';
+import { observedContract } from './metrics/observed-contract.js';
+import { observedStore } from './metrics/observed-store.js';
+import { createServerMetrics, type ServerMetrics } from './metrics/server-metrics.js';
+
+export {
+  createServerMetrics,
+  type ServerMetrics,
+  type ServerMetricsOptions,
+} from './metrics/server-metrics.js';
 
 export interface ServeOptions extends Omit<ContractOptions, 'store'> {
   /** Default 8080 (what the official challenge clients use); 0 picks a free port. */
@@ -28,6 +37,17 @@ export interface ServeOptions extends Omit<ContractOptions, 'store'> {
   readonly requestTimeout?: number;
   /** Milliseconds an idle keep-alive connection is kept open. Default 30,000. */
   readonly keepAliveTimeout?: number;
+  /**
+   * `GET /metrics` in the Prometheus text format (see docs/http-api.md). Default `true`; `false`
+   * turns it off (the route is then 404) and removes every cost of counting. A `ServerMetrics`
+   * from `createServerMetrics()` serves that registry (one process only, not with `workers`).
+   */
+  readonly metrics?: boolean | ServerMetrics;
+  /**
+   * When set, `GET /metrics` needs `Authorization: Bearer <metricsToken>`; give it the reset
+   * token's value to use that one. Unset: /metrics is open (bind to loopback, or set a token).
+   */
+  readonly metricsToken?: string;
 }
 
 export interface RunningServer {
@@ -55,8 +75,11 @@ export interface ServerSetup {
   readonly host: string;
   readonly store: EventStore;
   readonly timeouts: Timeouts;
-  /** What `createContract` takes. */
+  /** What `createContract` takes; its store counts for the metrics when they are on. */
   readonly contract: ContractOptions;
+  /** Undefined with `metrics: false`. */
+  readonly metrics: ServerMetrics | undefined;
+  readonly metricsToken: string | undefined;
 }
 
 /** Applies the defaults every adapter shares: port 8080, loopback only, a fresh in-memory store. */
@@ -69,6 +92,8 @@ export function serverSetup(options: ServeOptions): ServerSetup {
     headersTimeout,
     requestTimeout,
     keepAliveTimeout,
+    metrics: metricsOption = true,
+    metricsToken,
     ...limits
   } = options;
   if (!Number.isInteger(port) || port < 0 || port > 65_535) {
@@ -77,22 +102,39 @@ export function serverSetup(options: ServeOptions): ServerSetup {
   if (typeof host !== 'string' || host === '') {
     throw new TypeError(`Expected host to be a non-empty string, got ${String(host)}`);
   }
+  if (typeof metricsOption !== 'boolean' && typeof metricsOption?.exposition !== 'function') {
+    throw new TypeError(`Expected metrics to be a boolean or a ServerMetrics, got ${String(metricsOption)}`);
+  }
+  if (metricsToken !== undefined && (typeof metricsToken !== 'string' || metricsToken === '')) {
+    throw new TypeError(`Expected metricsToken to be a non-empty string, got '${String(metricsToken)}'`);
+  }
+  const metrics = metricsOption === true ? createServerMetrics() : metricsOption || undefined;
   return {
     port,
     host,
     store,
     timeouts: { headersTimeout, requestTimeout, keepAliveTimeout },
-    contract: { ...limits, store },
+    contract: { ...limits, store: metrics ? observedStore(store, metrics) : store },
+    metrics,
+    metricsToken,
   };
+}
+
+/** The contract an adapter serves: `createContract`, with `/metrics` and its counting when on. */
+export function serverContract(setup: ServerSetup): Contract {
+  const contract = createContract(setup.contract);
+  const { metrics, metricsToken } = setup;
+  return metrics ? observedContract(contract, metrics, { metricsToken }) : contract;
 }
 
 /** The handle `serve` returns; `drain` runs once, however often `close` is called. */
 export function runningServer(
-  setup: Pick<ServerSetup, 'host' | 'store'>,
+  setup: Pick<ServerSetup, 'host' | 'store'> & Partial<Pick<ServerSetup, 'metrics'>>,
   port: number,
   drain: () => Promise<void>,
 ): RunningServer {
   const { host, store } = setup;
+  setup.metrics?.listening(port);
   let closing: Promise<void> | undefined;
   const stopped = settleable();
   return {
@@ -126,14 +168,20 @@ export function settleable(): {
   return { promise, resolve, reject };
 }
 
-/** Reads `PORT`, `HOST`, `RESET_TOKEN` and `WORKERS` (a positive integer or `auto`). */
+/**
+ * Reads `PORT`, `HOST`, `RESET_TOKEN`, `WORKERS` (a positive integer or `auto`), `METRICS`
+ * (`on` or `off`) and `METRICS_TOKEN`.
+ */
 export function optionsFromEnv(env: NodeJS.ProcessEnv = process.env): ServeOptions {
   const port = env['PORT'] === undefined ? undefined : Number(env['PORT']);
   if (port !== undefined && !(Number.isInteger(port) && port >= 0 && port < 65536)) {
     throw new TypeError(`Expected PORT to be a port number, got ${env['PORT']}`);
   }
   const workers = env['WORKERS'] ? parseWorkers('WORKERS', env['WORKERS']) : undefined;
+  const metrics = env['METRICS'] ? parseSwitch('METRICS', env['METRICS']) : undefined;
   return {
+    ...(metrics === undefined ? {} : { metrics }),
+    ...(env['METRICS_TOKEN'] ? { metricsToken: env['METRICS_TOKEN'] } : {}),
     ...(port === undefined ? {} : { port }),
     ...(workers === undefined ? {} : { workers }),
     ...(env['HOST'] ? { host: env['HOST'] } : {}),
@@ -145,6 +193,12 @@ export function optionsFromEnv(env: NodeJS.ProcessEnv = process.env): ServeOptio
 export function optionsFromArgs(args: readonly string[] = process.argv.slice(2)): ServeOptions {
   const { values } = parseArgs({ args: [...args], options: { workers: { type: 'string' } }, strict: true });
   return values.workers === undefined ? {} : { workers: parseWorkers('--workers', values.workers) };
+}
+
+function parseSwitch(name: string, text: string): boolean {
+  if (text === 'on') return true;
+  if (text === 'off') return false;
+  throw new TypeError(`Expected ${name} to be on or off, got ${text}`);
 }
 
 function parseWorkers(name: string, text: string): number | 'auto' {

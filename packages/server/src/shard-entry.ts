@@ -45,7 +45,8 @@ const letGo = (): void => {
   else if (process.connected) process.disconnect();
 };
 
-const shard = serveShard(port, serve);
+// A thread's process is the primary's, whose metrics already say what it uses.
+const shard = serveShard(port, serve, { defaultMetrics: !parentPort });
 
 // A thread ends as soon as it has handed over: its server's sockets are closed by then (a
 // thread that ends with native sockets still open, as uWebSockets.js's, aborts the process).

@@ -17,6 +17,7 @@ import { type AddressInfo, createServer } from 'node:net';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
+import { collectDefaultMetrics, Registry } from 'prom-client';
 import { type RunningServer, type ServeOptions, settleable } from './index.js';
 import {
   type Aggregator,
@@ -24,6 +25,7 @@ import {
   type PrimaryMessage,
   type PrimaryPort,
   type ShardMessage,
+  type ShardOptions,
 } from './shards/index.js';
 
 export type WorkerTransport = 'threads' | 'cluster';
@@ -68,16 +70,26 @@ export async function serveWorkers(
   adapter: string,
   options: ServeOptions,
 ): Promise<RunningServer> {
-  const { workers, store, ...shardOptions } = options;
+  const { workers, store, metrics = true, ...rest } = options;
   const count = workerCount(workers);
   if (store !== undefined) {
     throw new TypeError('Expected no store with workers: each worker records into its own shard');
   }
+  if (typeof metrics !== 'boolean') {
+    throw new TypeError(
+      'Expected metrics to be true or false with workers: each worker keeps its own, summed by the primary',
+    );
+  }
+  const shardOptions: ShardOptions = { ...rest, metrics };
+  // The primary's process: with threads, the only one, so the workers leave these to it.
+  const own = metrics ? new Registry() : undefined;
+  if (own) collectDefaultMetrics({ register: own });
   const host = shardOptions.host ?? '127.0.0.1';
   const spawned: Spawned[] = [];
   const stopped = settleable();
   let started = false;
   const aggregator: Aggregator = createAggregator({
+    ...(own ? { ownMetrics: () => own.getMetricsAsJSON() } : {}),
     onFatal: (error) => {
       // Before start-up completes, `serve` rejects with the error instead.
       if (!started) return;

@@ -5,7 +5,14 @@
  * in ./index.ts.
  */
 import { createStats, type EventStore, type Snapshot, type StatsState } from '@1mrc/core';
-import { errorMessage, type PrimaryPort, type ShardMessage, type ShardOptions } from './protocol.js';
+import { AggregatorRegistry } from 'prom-client';
+import {
+  errorMessage,
+  type MetricsReport,
+  type PrimaryPort,
+  type ShardMessage,
+  type ShardOptions,
+} from './protocol.js';
 
 export interface AggregatorOptions {
   /**
@@ -15,6 +22,11 @@ export interface AggregatorOptions {
   readonly timeoutMs?: number;
   /** Called once, when a worker is lost or stops answering; pending requests are refused first. */
   readonly onFatal: (error: Error) => void;
+  /**
+   * The primary's own metrics, added to the workers' in every `/metrics` (its process's memory,
+   * say). Default none.
+   */
+  readonly ownMetrics?: () => Promise<MetricsReport>;
 }
 
 /** The primary's store: every worker's counts, gathered on each read. */
@@ -55,6 +67,15 @@ interface Waiter {
   reject(error: Error): void;
 }
 
+/** One `/metrics` gather: every live worker's registry, summed once all have reported. */
+interface MetricsRound {
+  readonly pending: Set<Worker>;
+  readonly reports: MetricsReport[];
+  readonly timer: ReturnType<typeof setTimeout>;
+  resolve(reports: MetricsReport[]): void;
+  reject(error: Error): void;
+}
+
 interface Round {
   readonly id: number;
   readonly pending: Set<Worker>;
@@ -77,6 +98,7 @@ export function createAggregator(options: AggregatorOptions): Aggregator {
   let closing: Promise<void> | undefined;
   let onAllHandedOver: (() => void) | undefined;
   let onCloseFailed: ((error: Error) => void) | undefined;
+  const metricsRounds = new Map<number, MetricsRound>();
 
   const fail = (error: Error): void => {
     if (failure) return;
@@ -87,6 +109,11 @@ export function createAggregator(options: AggregatorOptions): Aggregator {
     queued = [];
     for (const reject of starting) reject(error);
     starting.clear();
+    for (const metricsRound of metricsRounds.values()) {
+      clearTimeout(metricsRound.timer);
+      metricsRound.reject(error);
+    }
+    metricsRounds.clear();
     onCloseFailed?.(error);
     options.onFatal(error);
   };
@@ -127,6 +154,36 @@ export function createAggregator(options: AggregatorOptions): Aggregator {
     });
   };
 
+  /** Unlike a stats round, nothing here must be exact at an instant: rounds may overlap. */
+  const gatherMetrics = (): Promise<MetricsReport[]> =>
+    new Promise((resolve, reject) => {
+      const id = ++rounds;
+      const pending = new Set(live());
+      const timer = setTimeout(() => {
+        const names = [...pending].map((worker) => worker.name).join(', ');
+        fail(new Error(`${names} did not report metrics within ${timeoutMs} ms`));
+      }, timeoutMs);
+      timer.unref?.();
+      metricsRounds.set(id, { pending, reports: [], timer, resolve, reject });
+      for (const worker of pending) worker.port.postMessage({ kind: 'report-metrics', round: id });
+      finishMetricsRound(id);
+    });
+
+  const finishMetricsRound = (id: number): void => {
+    const metricsRound = metricsRounds.get(id);
+    if (!metricsRound || metricsRound.pending.size > 0) return;
+    clearTimeout(metricsRound.timer);
+    metricsRounds.delete(id);
+    metricsRound.resolve(metricsRound.reports);
+  };
+
+  const exposition = async (): Promise<string> => {
+    if (failure) throw failure;
+    const [own, reports] = await Promise.all([options.ownMetrics?.() ?? [], gatherMetrics()]);
+    // prom-client's cluster pattern: each metric is summed, or as its `aggregator` says.
+    return AggregatorRegistry.aggregate([own, ...reports]).metrics();
+  };
+
   const merge = (worker: Worker, state: StatsState): void => {
     try {
       master.mergeState(state);
@@ -137,7 +194,7 @@ export function createAggregator(options: AggregatorOptions): Aggregator {
 
   const onMessage = (worker: Worker, message: ShardMessage): void => {
     if (failure) {
-      if (message.kind === 'stats' || message.kind === 'reset') {
+      if (message.kind === 'stats' || message.kind === 'reset' || message.kind === 'metrics') {
         worker.port.postMessage({ kind: 'refused', id: message.id, message: failure.message });
       }
       return;
@@ -157,6 +214,20 @@ export function createAggregator(options: AggregatorOptions): Aggregator {
         if (round?.id === message.round) round.pending.delete(worker);
         finishRound();
         break;
+      case 'metrics': {
+        const { id } = message;
+        exposition().then(
+          (text) => worker.port.postMessage({ kind: 'metrics-answer', id, text }),
+          (error: unknown) => worker.port.postMessage({ kind: 'refused', id, message: errorMessage(error) }),
+        );
+        break;
+      }
+      case 'metrics-report': {
+        const metricsRound = metricsRounds.get(message.round);
+        if (metricsRound?.pending.delete(worker)) metricsRound.reports.push(message.metrics);
+        finishMetricsRound(message.round);
+        break;
+      }
       case 'crashed':
         fail(new Error(`${worker.name} crashed (${message.message}): its acknowledged events are lost`));
         break;
@@ -165,6 +236,9 @@ export function createAggregator(options: AggregatorOptions): Aggregator {
         worker.handedOver = true;
         round?.pending.delete(worker);
         finishRound();
+        for (const [id, metricsRound] of metricsRounds) {
+          if (metricsRound.pending.delete(worker)) finishMetricsRound(id);
+        }
         if (live().length === 0) onAllHandedOver?.();
         break;
     }

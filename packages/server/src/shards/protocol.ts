@@ -6,7 +6,12 @@ import type { Snapshot, StatsState } from '@1mrc/core';
 import type { ServeOptions } from '../index.js';
 
 /** Serve options a worker gets from the primary: plain data, so `postMessage` can carry it. */
-export type ShardOptions = Omit<ServeOptions, 'store' | 'workers'>;
+export type ShardOptions = Omit<ServeOptions, 'store' | 'workers' | 'metrics'> & {
+  readonly metrics?: boolean;
+};
+
+/** One registry's metrics as prom-client's `getMetricsAsJSON()` gives them: plain data. */
+export type MetricsReport = readonly object[];
 
 /** Worker → primary. */
 export type ShardMessage =
@@ -18,7 +23,10 @@ export type ShardMessage =
   | { readonly kind: 'reset'; readonly id: number }
   | { readonly kind: 'delta'; readonly round: number; readonly state: StatsState }
   | { readonly kind: 'final'; readonly state: StatsState }
-  | { readonly kind: 'crashed'; readonly message: string };
+  | { readonly kind: 'crashed'; readonly message: string }
+  /** Asks for the exposition of every worker's metrics, summed. */
+  | { readonly kind: 'metrics'; readonly id: number }
+  | { readonly kind: 'metrics-report'; readonly round: number; readonly metrics: MetricsReport };
 
 /** Primary → worker. */
 export type PrimaryMessage =
@@ -26,6 +34,8 @@ export type PrimaryMessage =
   | { readonly kind: 'collect'; readonly round: number }
   | { readonly kind: 'answer'; readonly id: number; readonly snapshot: Snapshot }
   | { readonly kind: 'refused'; readonly id: number; readonly message: string }
+  | { readonly kind: 'report-metrics'; readonly round: number }
+  | { readonly kind: 'metrics-answer'; readonly id: number; readonly text: string }
   | { readonly kind: 'close' };
 
 /**

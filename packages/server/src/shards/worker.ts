@@ -3,6 +3,8 @@
  * `reset`, and `serveShard`, which runs an adapter's `serve` on it for the primary.
  */
 import { createStats, type Event, type EventStore, type Snapshot, type StatsState } from '@1mrc/core';
+import type { ServeOptions } from '../index.js';
+import { createServerMetrics } from '../metrics/server-metrics.js';
 import { errorMessage, type ShardOptions, type WorkerPort } from './protocol.js';
 
 /** A worker's store: records locally; `snapshot` and `reset` go through the primary. */
@@ -11,18 +13,23 @@ export interface ShardStore extends EventStore {
   reset(): Promise<void>;
   /** Sends everything not handed over yet as the final delta; call once the server has drained. */
   handOver(): void;
+  /** The exposition of every worker's metrics, summed by the primary. */
+  metrics(): Promise<string>;
 }
 
 export function createShardStore(port: WorkerPort): ShardStore {
   const shard = createStats();
   let nextId = 0;
-  const waiting = new Map<number, { resolve: (snapshot: Snapshot) => void; reject: (e: Error) => void }>();
-  const ask = (kind: 'stats' | 'reset'): Promise<Snapshot> =>
-    new Promise((resolve, reject) => {
+  const waiting = new Map<number, { resolve: (answer: never) => void; reject: (e: Error) => void }>();
+  function ask(kind: 'stats' | 'reset'): Promise<Snapshot>;
+  function ask(kind: 'metrics'): Promise<string>;
+  function ask(kind: 'stats' | 'reset' | 'metrics'): Promise<Snapshot | string> {
+    return new Promise((resolve, reject) => {
       const id = nextId++;
       waiting.set(id, { resolve, reject });
       port.postMessage({ kind, id });
     });
+  }
   const takeState = (): StatsState => {
     const state = shard.exportState();
     shard.reset();
@@ -35,10 +42,13 @@ export function createShardStore(port: WorkerPort): ShardStore {
         port.postMessage({ kind: 'delta', round: message.round, state: takeState() });
         break;
       case 'answer':
+      case 'metrics-answer':
       case 'refused': {
         const waiter = waiting.get(message.id);
         waiting.delete(message.id);
-        if (message.kind === 'answer') waiter?.resolve(message.snapshot);
+        const resolve = waiter?.resolve as ((answer: Snapshot | string) => void) | undefined;
+        if (message.kind === 'answer') resolve?.(message.snapshot);
+        else if (message.kind === 'metrics-answer') resolve?.(message.text);
         else waiter?.reject(new Error(message.message));
         break;
       }
@@ -53,13 +63,22 @@ export function createShardStore(port: WorkerPort): ShardStore {
       await ask('reset');
     },
     handOver: () => port.postMessage({ kind: 'final', state: takeState() }),
+    metrics: () => ask('metrics'),
   };
 }
 
 /** Anything with the shape of an adapter's `serve`, seen from a worker. */
 export type ShardServe = (
-  options: ShardOptions & { store: EventStore },
+  options: Omit<ShardOptions, 'metrics'> & Pick<ServeOptions, 'metrics'> & { store: EventStore },
 ) => Promise<{ readonly port: number; close(): Promise<void> }>;
+
+export interface ShardServeOptions {
+  /**
+   * Whether this worker's metrics include prom-client's default ones (memory, CPU): yes for a
+   * process of its own, no for a thread, whose process the primary already measures. Default yes.
+   */
+  readonly defaultMetrics?: boolean;
+}
 
 export interface RunningShard {
   /** Settles once the worker has drained and handed over its final delta (after `close`). */
@@ -75,7 +94,11 @@ export interface RunningShard {
  * The whole worker side: waits for `start`, serves with a shard store, reports `ready` (or
  * `start-failed`), and on `close` drains its server, then hands over its final delta.
  */
-export function serveShard(port: WorkerPort, serve: ShardServe): RunningShard {
+export function serveShard(
+  port: WorkerPort,
+  serve: ShardServe,
+  options: ShardServeOptions = {},
+): RunningShard {
   const store = createShardStore(port);
   let server: Promise<{ close(): Promise<void> } | undefined> | undefined;
   let closing: Promise<void> | undefined;
@@ -87,7 +110,25 @@ export function serveShard(port: WorkerPort, serve: ShardServe): RunningShard {
   });
   port.onMessage((message) => {
     if (message.kind === 'start' && server === undefined) {
-      server = serve({ ...message.options, store }).then(
+      // /metrics on any worker answers the sum over all: the primary gathers every registry.
+      const metrics =
+        message.options.metrics === false
+          ? false
+          : createServerMetrics({
+              defaultMetrics: options.defaultMetrics ?? true,
+              exposition: store.metrics,
+            });
+      if (metrics) {
+        port.onMessage((report) => {
+          if (report.kind !== 'report-metrics') return;
+          void metrics.registry.getMetricsAsJSON().then(
+            (json) => port.postMessage({ kind: 'metrics-report', round: report.round, metrics: json }),
+            // A report that cannot be made is an empty one, rather than a hanging round.
+            () => port.postMessage({ kind: 'metrics-report', round: report.round, metrics: [] }),
+          );
+        });
+      }
+      server = serve({ ...message.options, store, metrics }).then(
         (running) => {
           port.postMessage({ kind: 'ready', port: running.port });
           return running;
