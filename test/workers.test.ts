@@ -8,7 +8,6 @@
 import type { ChildProcess } from 'node:child_process';
 import cluster from 'node:cluster';
 import { existsSync, readFileSync } from 'node:fs';
-import { connect, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { serve as fastify } from '@1mrc/adapter-fastify';
@@ -20,6 +19,7 @@ import type { RunningServer, Serve } from '@1mrc/server';
 import { serveWorkers } from '@1mrc/server/workers';
 import { afterAll, describe, expect, it } from 'vitest';
 import { spawnCaptured } from '../packages/client/src/server-process.js';
+import { Connection } from './raw-connection.js';
 
 const ROOT = new URL('..', import.meta.url);
 const ADAPTERS: readonly { name: 'node' | 'fastify' | 'uws'; serve: Serve }[] = [
@@ -28,60 +28,6 @@ const ADAPTERS: readonly { name: 'node' | 'fastify' | 'uws'; serve: Serve }[] = 
   { name: 'uws', serve: uws },
 ];
 const WORKERS = 2;
-
-interface Answer {
-  readonly status: number;
-  readonly body: string;
-}
-
-/** One kept-alive HTTP/1.1 connection, one request at a time; every answer has a Content-Length. */
-class Connection {
-  readonly #socket: Socket;
-  #data = Buffer.alloc(0);
-  #waiting: ((answer: Answer) => void) | undefined;
-  #failed: Error | undefined;
-
-  constructor(port: number) {
-    this.#socket = connect(port, '127.0.0.1');
-    this.#socket.setNoDelay(true);
-    this.#socket.on('data', (chunk: Buffer) => {
-      this.#data = Buffer.concat([this.#data, chunk]);
-      this.#parse();
-    });
-    this.#socket.on('error', (error) => {
-      this.#failed = error;
-    });
-  }
-
-  request(method: string, path: string, body?: string): Promise<Answer> {
-    if (this.#failed) return Promise.reject(this.#failed);
-    const head =
-      body === undefined
-        ? ''
-        : `content-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\n`;
-    return new Promise((resolve) => {
-      this.#waiting = resolve;
-      this.#socket.write(`${method} ${path} HTTP/1.1\r\nhost: 127.0.0.1\r\n${head}\r\n${body ?? ''}`);
-    });
-  }
-
-  close(): void {
-    this.#socket.destroy();
-  }
-
-  #parse(): void {
-    const end = this.#data.indexOf('\r\n\r\n');
-    if (end === -1) return;
-    const head = this.#data.subarray(0, end).toString('latin1');
-    const length = Number(/\r\ncontent-length:\s*(\d+)/i.exec(head)?.[1] ?? 0);
-    if (this.#data.length < end + 4 + length) return;
-    const body = this.#data.subarray(end + 4, end + 4 + length).toString('utf8');
-    this.#data = this.#data.subarray(end + 4 + length);
-    const waiting = this.#waiting;
-    this.#waiting = undefined;
-    waiting?.({ status: Number(head.split(' ')[1]), body });
-  }
-}
 
 /** Values whose float running sum is wrong, so a lost, doubled or re-ordered merge shows in `sum`. */
 const VALUES = [0.1, 0.2, 0.3, 1e16, 1, -1e16, 5e-324, 123456.789, -0, 2 ** 53, Math.PI];

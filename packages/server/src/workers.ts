@@ -117,9 +117,11 @@ export async function serveWorkers(
   let port: number;
   try {
     // Port 0 would give each thread its own port: uWebSockets.js shares a port (SO_REUSEPORT)
-    // only when asked for a given one. Cluster workers share one handle, port 0 included.
+    // only when asked for a given one. Cluster workers share one handle, port 0 included, but
+    // node:cluster keys that handle by address and port as asked: the workers of a second server
+    // on port 0 in the same process would join the first one's handle and serve its port.
     const wanted = shardOptions.port;
-    port = await startAll(transport === 'threads' && wanted === 0 ? await freePort(host) : wanted);
+    port = await startAll(wanted === 0 ? await freePort(host) : wanted);
   } catch (error) {
     await stopAll(spawned);
     throw error;
