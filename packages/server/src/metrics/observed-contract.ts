@@ -1,7 +1,7 @@
 /**
  * The contract with metrics: `GET /metrics` answered from the registry, and every reply the
- * contract gives counted by route and status, with its latency (from the request head to the
- * reply, the body's arrival included). Wraps the contract rather than living in it, so
+ * contract gives counted by route and status, with its latency: from the start of the event-loop
+ * turn that read the request head (turn-clock.ts) to the reply, the body's arrival included. Wraps the contract rather than living in it, so
  * `@1mrc/core` stays free of dependencies and no adapter changes.
  *
  * Not seen here, hence not counted: a request an adapter refuses before asking the contract
@@ -10,6 +10,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { type Contract, errorReply, type Reply, type RequestHead, type Route } from '@1mrc/core/http';
 import type { MetricRoute, RouteMetrics, ServerMetrics } from './server-metrics.js';
+import { turnStart } from './turn-clock.js';
 
 export interface MetricsRouteOptions {
   /** When set, `GET /metrics` needs `Authorization: Bearer <metricsToken>`. */
@@ -66,6 +67,55 @@ function codeOf(reply: Reply): string {
   return code;
 }
 
+/**
+ * A body route, counted once its reply is ready. A class, not a closure per request: the hot
+ * path then allocates one small object and defines no function.
+ */
+class CountedBodyRoute {
+  constructor(
+    readonly limit: number,
+    private readonly inner: Extract<Route, { limit: number }>,
+    private readonly counter: ReplyCounter,
+    private readonly bound: RouteMetrics,
+    private readonly start: number,
+  ) {}
+
+  handle(body: Uint8Array): Reply | Promise<Reply> {
+    return this.counter.counted(this.bound, this.start, this.inner.handle(body));
+  }
+}
+
+class ReplyCounter {
+  constructor(
+    private readonly metrics: ServerMetrics,
+    private readonly internalError: Reply,
+  ) {}
+
+  counted(bound: RouteMetrics, start: number, reply: Reply | Promise<Reply>): Reply | Promise<Reply> {
+    if (!(reply instanceof Promise)) {
+      this.answered(bound, start, reply);
+      return reply;
+    }
+    return reply.then(
+      (ready) => {
+        this.answered(bound, start, ready);
+        return ready;
+      },
+      (error: unknown) => {
+        this.answered(bound, start, this.internalError);
+        throw error;
+      },
+    );
+  }
+
+  answered(bound: RouteMetrics, start: number, reply: Reply): void {
+    bound.answered(reply.status, (performance.now() - start) / 1000);
+    if (reply.status >= 400 && (bound.route === '/event' || bound.route === '/events')) {
+      this.metrics.refused(codeOf(reply));
+    }
+  }
+}
+
 export function observedContract(
   contract: Contract,
   metrics: ServerMetrics,
@@ -76,6 +126,7 @@ export function observedContract(
     throw new TypeError('Expected metricsToken to be a non-empty string, got an empty string');
   }
   const { internalError } = contract;
+  const counter = new ReplyCounter(metrics, internalError);
 
   const exposition = async (): Promise<Reply> => ({
     status: 200,
@@ -91,52 +142,23 @@ export function observedContract(
     return { reply: exposition().catch(() => internalError) };
   };
 
-  const counted = (
-    bound: RouteMetrics,
-    start: number,
-    reply: Reply | Promise<Reply>,
-  ): Reply | Promise<Reply> => {
-    if (!(reply instanceof Promise)) {
-      answered(bound, start, reply);
-      return reply;
-    }
-    return reply.then(
-      (ready) => {
-        answered(bound, start, ready);
-        return ready;
-      },
-      (error: unknown) => {
-        answered(bound, start, internalError);
-        throw error;
-      },
-    );
-  };
-
-  const answered = (bound: RouteMetrics, start: number, reply: Reply): void => {
-    bound.answered(reply.status, (performance.now() - start) / 1000);
-    if (reply.status >= 400 && (bound.route === '/event' || bound.route === '/events')) {
-      metrics.refused(codeOf(reply));
-    }
-  };
-
   return {
     route(head) {
-      const start = performance.now();
+      const start = turnStart();
       const bound = metrics.route(routeOf(head.url));
       let route: Route;
       try {
         route = bound.route === '/metrics' ? metricsRoute(head) : contract.route(head);
       } catch (error) {
-        answered(bound, start, internalError);
+        counter.answered(bound, start, internalError);
         throw error;
       }
       if (route.limit === undefined) {
-        const reply = counted(bound, start, route.reply);
+        const reply = counter.counted(bound, start, route.reply);
         // The same object when nothing changed: adapters may compare replies by identity.
         return reply === route.reply ? route : { reply };
       }
-      const { limit } = route;
-      return { limit, handle: (body) => counted(bound, start, route.handle(body)) };
+      return new CountedBodyRoute(route.limit, route, counter, bound, start);
     },
     tooLarge: contract.tooLarge,
     internalError,

@@ -92,7 +92,7 @@ export function createServerMetrics(options: ServerMetricsOptions = {}): ServerM
   });
   const latency = new LatencyHistogram({
     name: 'onemrc_http_request_duration_seconds',
-    help: 'Seconds from a request head to its reply (a body being read included), by route.',
+    help: 'Seconds from the event-loop turn that read a request head to its reply (the body included), by route.',
     label: 'route',
     buckets: LATENCY_BUCKETS,
   });
