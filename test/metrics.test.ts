@@ -4,6 +4,7 @@
  * reference Python client's), checked for Prometheus's naming conventions and for counts that
  * match exactly the traffic sent. On workers the numbers are the sum over every worker.
  */
+import { readFileSync } from 'node:fs';
 import { serve as fastify } from '@1mrc/adapter-fastify';
 import { serve as node } from '@1mrc/adapter-node';
 import { serve as uws } from '@1mrc/adapter-uws';
@@ -230,3 +231,21 @@ for (const { name, serve } of ADAPTERS) {
     });
   });
 }
+
+describe('docs/grafana-dashboard.json', () => {
+  it('queries only metrics the server exposes', async () => {
+    const dashboard = readFileSync(new URL('../docs/grafana-dashboard.json', import.meta.url), 'utf8');
+    const panels = (JSON.parse(dashboard) as { panels: { targets: { expr: string }[] }[] }).panels;
+    const queried = new Set(
+      panels
+        .flatMap((panel) => panel.targets.map((target) => target.expr))
+        .flatMap((expr) => expr.match(/\b(onemrc|process|nodejs)_[a-z0-9_]+/g) ?? [])
+        .map((name) => name.replace(/_(bucket|sum|count)$/, '')),
+    );
+    expect(queried.size).toBeGreaterThan(8);
+    const server = await start(node, {});
+    const [connection] = connections(server.port, 1);
+    const exposed = families((await connection!.request('GET', '/metrics')).body);
+    for (const name of queried) expect(exposed.has(name), `${name} is exposed`).toBe(true);
+  });
+});
