@@ -8,6 +8,7 @@ import { type Contract, type ContractOptions, createContract } from '@1mrc/core/
 import { observedContract } from './metrics/observed-contract.js';
 import { observedStore } from './metrics/observed-store.js';
 import { createServerMetrics, type ServerMetrics } from './metrics/server-metrics.js';
+import { settleable } from './settleable.js';
 
 export {
   createServerMetrics,
@@ -150,22 +151,6 @@ export function runningServer(
     },
     closed: stopped.promise,
   };
-}
-
-/** A promise settled from outside, already handled: a rejection nobody awaits is no crash. */
-export function settleable(): {
-  readonly promise: Promise<void>;
-  resolve(): void;
-  reject(error: unknown): void;
-} {
-  let resolve!: () => void;
-  let reject!: (error: unknown) => void;
-  const promise = new Promise<void>((yes, no) => {
-    resolve = yes;
-    reject = no;
-  });
-  promise.catch(() => {});
-  return { promise, resolve, reject };
 }
 
 /**

@@ -18,7 +18,8 @@ import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { collectDefaultMetrics, Registry } from 'prom-client';
-import { type RunningServer, type ServeOptions, settleable } from './index.js';
+import type { RunningServer, ServeOptions } from './index.js';
+import { settleable } from './settleable.js';
 import {
   type Aggregator,
   createAggregator,
