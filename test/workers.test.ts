@@ -1,12 +1,13 @@
 /**
  * Every adapter on 2 workers, over real sockets: `/stats` from any worker is the exact merged
  * snapshot, a client reads its own writes on any connection, SIGTERM prints one merged final
- * snapshot, and a worker that dies stops the whole server loudly.
+ * snapshot, and a worker that dies stops the whole server loudly: `closed` rejects in the process
+ * that runs it, and the example exits 1.
  * uWS runs on worker threads (SO_REUSEPORT); node and fastify on node:cluster.
  */
 import type { ChildProcess } from 'node:child_process';
+import cluster from 'node:cluster';
 import { existsSync, readFileSync } from 'node:fs';
-import { connect, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { serve as fastify } from '@1mrc/adapter-fastify';
@@ -15,8 +16,10 @@ import { serve as uws } from '@1mrc/adapter-uws';
 import { createStats, type Snapshot } from '@1mrc/core';
 import { statsReply } from '@1mrc/core/http';
 import type { RunningServer, Serve } from '@1mrc/server';
+import { serveWorkers } from '@1mrc/server/workers';
 import { afterAll, describe, expect, it } from 'vitest';
 import { spawnCaptured } from '../packages/client/src/server-process.js';
+import { Connection } from './raw-connection.js';
 
 const ROOT = new URL('..', import.meta.url);
 const ADAPTERS: readonly { name: 'node' | 'fastify' | 'uws'; serve: Serve }[] = [
@@ -25,60 +28,6 @@ const ADAPTERS: readonly { name: 'node' | 'fastify' | 'uws'; serve: Serve }[] = 
   { name: 'uws', serve: uws },
 ];
 const WORKERS = 2;
-
-interface Answer {
-  readonly status: number;
-  readonly body: string;
-}
-
-/** One kept-alive HTTP/1.1 connection, one request at a time; every answer has a Content-Length. */
-class Connection {
-  readonly #socket: Socket;
-  #data = Buffer.alloc(0);
-  #waiting: ((answer: Answer) => void) | undefined;
-  #failed: Error | undefined;
-
-  constructor(port: number) {
-    this.#socket = connect(port, '127.0.0.1');
-    this.#socket.setNoDelay(true);
-    this.#socket.on('data', (chunk: Buffer) => {
-      this.#data = Buffer.concat([this.#data, chunk]);
-      this.#parse();
-    });
-    this.#socket.on('error', (error) => {
-      this.#failed = error;
-    });
-  }
-
-  request(method: string, path: string, body?: string): Promise<Answer> {
-    if (this.#failed) return Promise.reject(this.#failed);
-    const head =
-      body === undefined
-        ? ''
-        : `content-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\n`;
-    return new Promise((resolve) => {
-      this.#waiting = resolve;
-      this.#socket.write(`${method} ${path} HTTP/1.1\r\nhost: 127.0.0.1\r\n${head}\r\n${body ?? ''}`);
-    });
-  }
-
-  close(): void {
-    this.#socket.destroy();
-  }
-
-  #parse(): void {
-    const end = this.#data.indexOf('\r\n\r\n');
-    if (end === -1) return;
-    const head = this.#data.subarray(0, end).toString('latin1');
-    const length = Number(/\r\ncontent-length:\s*(\d+)/i.exec(head)?.[1] ?? 0);
-    if (this.#data.length < end + 4 + length) return;
-    const body = this.#data.subarray(end + 4, end + 4 + length).toString('utf8');
-    this.#data = this.#data.subarray(end + 4 + length);
-    const waiting = this.#waiting;
-    this.#waiting = undefined;
-    waiting?.({ status: Number(head.split(' ')[1]), body });
-  }
-}
 
 /** Values whose float running sum is wrong, so a lost, doubled or re-ordered merge shows in `sum`. */
 const VALUES = [0.1, 0.2, 0.3, 1e16, 1, -1e16, 5e-324, 123456.789, -0, 2 ** 53, Math.PI];
@@ -98,7 +47,8 @@ const open: Connection[] = [];
 const servers: RunningServer[] = [];
 afterAll(async () => {
   for (const connection of open) connection.close();
-  await Promise.all(servers.map((server) => server.close()));
+  // Some were stopped by a dead worker: their close() rejects, as asserted where they fail.
+  await Promise.allSettled(servers.map((server) => server.close()));
 });
 
 function connections(port: number, count: number): Connection[] {
@@ -180,6 +130,7 @@ for (const { name, serve } of ADAPTERS)
 
     it('close drains every worker and merges their final counts', async () => {
       await server.close();
+      await expect(server.closed).resolves.toBeUndefined();
       expect(new TextDecoder().decode(statsReply(await server.store.snapshot()).body)).toBe(
         expectedBody(sent),
       );
@@ -283,5 +234,37 @@ describe('a worker that dies stops the server loudly', () => {
     expect(await server.exited).toBe(1);
     expect(server.stderr()).toMatch(/STOPPING THE SERVER: worker \d of 2 crashed \(boom\)/);
     expect(server.stdout()).not.toMatch(/^final /m);
+  });
+});
+
+describe('a worker that dies rejects closed, in this very process, and exits nothing', () => {
+  it('node: a cluster worker killed by SIGKILL', async () => {
+    const server = await node({ workers: WORKERS, port: 0 });
+    servers.push(server);
+    const [connection] = connections(server.port, 1);
+    expect((await connection!.request('POST', '/event', JSON.stringify(eventAt(1)))).status).toBe(200);
+    const before = new Set(Object.values(cluster.workers ?? {}).map((worker) => worker!.process.pid));
+    expect(before.size).toBe(WORKERS);
+    const [victim] = [...before];
+    process.kill(victim!, 'SIGKILL');
+    await expect(server.closed).rejects.toThrow(
+      new RegExp(`worker \\d of 2 \\(pid ${victim}\\) was killed by SIGKILL before handing over its counts`),
+    );
+    // The rest were stopped, and the merged store refuses to answer with less than it acknowledged.
+    for (const pid of before) expect(existsSync(`/proc/${pid}`), `worker ${pid} still runs`).toBe(false);
+    await expect(server.store.snapshot()).rejects.toThrow(/killed by SIGKILL/);
+    expect(process.exitCode ?? 0).toBe(0);
+  });
+
+  it('uws: a worker thread that throws an uncaught error', async () => {
+    const adapter = pathToFileURL(join(ROOT.pathname, 'test/workers/crash-adapter.ts')).href;
+    const server = await serveWorkers('threads', adapter, { workers: WORKERS, port: 0 });
+    servers.push(server);
+    const [connection] = connections(server.port, 1);
+    const answer = await connection!.request('POST', '/event', JSON.stringify({ userId: 'crash', value: 1 }));
+    expect(answer.status).toBe(200);
+    await expect(server.closed).rejects.toThrow(/worker \d of 2 crashed \(boom\)/);
+    await expect(server.close()).rejects.toThrow(/crashed \(boom\)/);
+    expect(process.exitCode ?? 0).toBe(0);
   });
 });

@@ -9,6 +9,6 @@ const { ADAPTER: adapter, TRANSPORT: transport } = process.env;
 if (!adapter || (transport !== 'threads' && transport !== 'cluster')) {
   throw new TypeError('Usage: ADAPTER=<module URL> TRANSPORT=<threads|cluster> server.ts');
 }
-await runUntilSignal('workers', (options) =>
+process.exitCode = await runUntilSignal('workers', (options) =>
   serveWorkers(transport as WorkerTransport, adapter, { workers: 2, ...options }),
 );

@@ -1,4 +1,4 @@
 import { serve } from '@1mrc/adapter-fastify';
 import { runUntilSignal } from '@1mrc/server';
 
-await runUntilSignal('adapter-fastify', serve);
+process.exitCode = await runUntilSignal('adapter-fastify', serve);

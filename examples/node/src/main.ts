@@ -1,4 +1,4 @@
 import { serve } from '@1mrc/adapter-node';
 import { runUntilSignal } from '@1mrc/server';
 
-await runUntilSignal('adapter-node', serve);
+process.exitCode = await runUntilSignal('adapter-node', serve);

@@ -1,4 +1,4 @@
 import { serve } from '@1mrc/adapter-uws';
 import { runUntilSignal } from '@1mrc/server';
 
-await runUntilSignal('adapter-uws', serve);
+process.exitCode = await runUntilSignal('adapter-uws', serve);

@@ -4,8 +4,7 @@
  */
 import type { AddressInfo } from 'node:net';
 import { clientErrorListener, serverOptions } from '@1mrc/adapter-node/internal';
-import { createContract } from '@1mrc/core/http';
-import { runningServer, type Serve, serverSetup } from '@1mrc/server';
+import { runningServer, type Serve, serverContract, serverSetup } from '@1mrc/server';
 import { serveWorkers, workerCount } from '@1mrc/server/workers';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { contractPlugin } from './plugin.js';
@@ -30,7 +29,7 @@ export const serve: Serve = async (options = {}) => {
   // The same server options as `@1mrc/adapter-node` (see there for why).
   const http = serverOptions(setup.timeouts);
   let draining = false;
-  const contract = createContract(setup.contract);
+  const contract = serverContract(setup);
   const { plugin, pipeline } = contractPlugin(contract, {
     isDraining: () => draining,
   });

@@ -4,8 +4,7 @@
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createContract } from '@1mrc/core/http';
-import { runningServer, type Serve, serverSetup } from '@1mrc/server';
+import { runningServer, type Serve, serverContract, serverSetup } from '@1mrc/server';
 import { serveWorkers, workerCount } from '@1mrc/server/workers';
 import { clientErrorListener } from './client-error.js';
 import { createRequestListener } from './listener.js';
@@ -28,7 +27,7 @@ export const serve: Serve = async (options = {}) => {
   // below with its own shard; /stats merges them all (see @1mrc/server/workers).
   if (workerCount(options.workers) > 1) return serveWorkers('cluster', import.meta.url, options);
   const setup = serverSetup(options);
-  const contract = createContract(setup.contract);
+  const contract = serverContract(setup);
   let draining = false;
   const listener = createRequestListener(contract, { isDraining: () => draining });
   const server = createServer({ noDelay: true, ...serverOptions(setup.timeouts) }, listener);

@@ -4,8 +4,15 @@
  */
 
 import type { HttpRequest, HttpResponse, us_listen_socket, us_socket } from 'uWebSockets.js';
-import { createContract, type Route } from '@1mrc/core/http';
-import { type RunningServer, runningServer, type Serve, type ServeOptions, serverSetup } from '@1mrc/server';
+import type { Route } from '@1mrc/core/http';
+import {
+  type RunningServer,
+  runningServer,
+  type Serve,
+  type ServeOptions,
+  serverContract,
+  serverSetup,
+} from '@1mrc/server';
 import { serveWorkers, workerCount } from '@1mrc/server/workers';
 import { askedToClose, readHead } from './head.js';
 import { InFlightRequest } from './in-flight-request.js';
@@ -24,7 +31,7 @@ export const serve: Serve = async (options: ServeOptions = {}): Promise<RunningS
   if (workerCount(options.workers) > 1) return serveWorkers('threads', import.meta.url, options);
   const setup = serverSetup(options);
   const { host, port } = setup;
-  const contract = createContract(setup.contract);
+  const contract = serverContract(setup);
   const { uws, app } = createNativeApp();
 
   // Requests whose handler has run but whose reply is not written yet, for a graceful close.

@@ -4,7 +4,17 @@
  */
 import { parseArgs } from 'node:util';
 import { createStats, type EventStore, type Snapshot } from '@1mrc/core';
-import type { ContractOptions } from '@1mrc/core/http';
+import { type Contract, type ContractOptions, createContract } from '@1mrc/core/http';
+import { observedContract } from './metrics/observed-contract.js';
+import { observedStore } from './metrics/observed-store.js';
+import { createServerMetrics, type ServerMetrics } from './metrics/server-metrics.js';
+import { settleable } from './settleable.js';
+
+export {
+  createServerMetrics,
+  type ServerMetrics,
+  type ServerMetricsOptions,
+} from './metrics/server-metrics.js';
 
 export interface ServeOptions extends Omit<ContractOptions, 'store'> {
   /** Default 8080 (what the official challenge clients use); 0 picks a free port. */
@@ -34,6 +44,17 @@ export interface ServeOptions extends Omit<ContractOptions, 'store'> {
   readonly requestTimeout?: number;
   /** Milliseconds an idle keep-alive connection is kept open. Default 30,000. */
   readonly keepAliveTimeout?: number;
+  /**
+   * `GET /metrics` in the Prometheus text format (see docs/http-api.md). Default `true`; `false`
+   * turns it off (the route is then 404) and removes every cost of counting. A `ServerMetrics`
+   * from `createServerMetrics()` serves that registry (one process only, not with `workers`).
+   */
+  readonly metrics?: boolean | ServerMetrics;
+  /**
+   * When set, `GET /metrics` needs `Authorization: Bearer <metricsToken>`; give it the reset
+   * token's value to use that one. Unset: /metrics is open (bind to loopback, or set a token).
+   */
+  readonly metricsToken?: string;
 }
 
 export interface RunningServer {
@@ -42,6 +63,13 @@ export interface RunningServer {
   readonly store: EventStore;
   /** Stops accepting, lets in-flight requests finish, then resolves. */
   close(): Promise<void>;
+  /**
+   * Settles once the server has stopped: resolves after `close()` has drained it; rejects with
+   * the error that stopped it on its own (on several workers: a worker lost with counts it had
+   * acknowledged). It never exits the process; what to do is the caller's choice. Nothing needs
+   * to listen: a rejection here is not an unhandled rejection.
+   */
+  readonly closed: Promise<void>;
 }
 
 export type Serve = (options?: ServeOptions) => Promise<RunningServer>;
@@ -54,8 +82,11 @@ export interface ServerSetup {
   readonly host: string;
   readonly store: EventStore;
   readonly timeouts: Timeouts;
-  /** What `createContract` takes. */
+  /** What `createContract` takes; its store counts for the metrics when they are on. */
   readonly contract: ContractOptions;
+  /** Undefined with `metrics: false`. */
+  readonly metrics: ServerMetrics | undefined;
+  readonly metricsToken: string | undefined;
 }
 
 /** Applies the defaults every adapter shares: port 8080, loopback only, a fresh in-memory store. */
@@ -69,6 +100,8 @@ export function serverSetup(options: ServeOptions): ServerSetup {
     headersTimeout,
     requestTimeout,
     keepAliveTimeout,
+    metrics: metricsOption = true,
+    metricsToken,
     ...limits
   } = options;
   if (!Number.isInteger(port) || port < 0 || port > 65_535) {
@@ -83,35 +116,60 @@ export function serverSetup(options: ServeOptions): ServerSetup {
     );
   }
   const store = given ?? createStats({ maxUsers });
+  if (typeof metricsOption !== 'boolean' && typeof metricsOption?.exposition !== 'function') {
+    throw new TypeError(`Expected metrics to be a boolean or a ServerMetrics, got ${String(metricsOption)}`);
+  }
+  if (metricsToken !== undefined && (typeof metricsToken !== 'string' || metricsToken === '')) {
+    throw new TypeError(`Expected metricsToken to be a non-empty string, got '${String(metricsToken)}'`);
+  }
+  const metrics = metricsOption === true ? createServerMetrics() : metricsOption || undefined;
   return {
     port,
     host,
     store,
     timeouts: { headersTimeout, requestTimeout, keepAliveTimeout },
-    contract: { ...limits, store },
+    contract: { ...limits, store: metrics ? observedStore(store, metrics) : store },
+    metrics,
+    metricsToken,
   };
+}
+
+/** The contract an adapter serves: `createContract`, with `/metrics` and its counting when on. */
+export function serverContract(setup: ServerSetup): Contract {
+  const contract = createContract(setup.contract);
+  const { metrics, metricsToken } = setup;
+  return metrics ? observedContract(contract, metrics, { metricsToken }) : contract;
 }
 
 /** The handle `serve` returns; `drain` runs once, however often `close` is called. */
 export function runningServer(
-  setup: Pick<ServerSetup, 'host' | 'store'>,
+  setup: Pick<ServerSetup, 'host' | 'store'> & Partial<Pick<ServerSetup, 'metrics'>>,
   port: number,
   drain: () => Promise<void>,
 ): RunningServer {
   const { host, store } = setup;
-  let closed: Promise<void> | undefined;
+  setup.metrics?.listening(port);
+  let closing: Promise<void> | undefined;
+  const stopped = settleable();
   return {
     url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
     port,
     store,
     close: () => {
-      closed ??= drain();
-      return closed;
+      closing ??= drain().then(stopped.resolve, (error: unknown) => {
+        stopped.reject(error);
+        throw error;
+      });
+      return closing;
     },
+    closed: stopped.promise,
   };
 }
 
-/** Reads `PORT`, `HOST`, `RESET_TOKEN`, `WORKERS` (a positive integer or `auto`) and `MAX_USERS`. */
+/**
+ * Reads `PORT`, `HOST`, `RESET_TOKEN`, `WORKERS` (a positive integer or `auto`), `MAX_USERS`,
+ * `METRICS` (`on` or `off`) and `METRICS_TOKEN`.
+ */
 export function optionsFromEnv(env: NodeJS.ProcessEnv = process.env): ServeOptions {
   const port = env['PORT'] === undefined ? undefined : Number(env['PORT']);
   if (port !== undefined && !(Number.isInteger(port) && port >= 0 && port < 65536)) {
@@ -122,7 +180,10 @@ export function optionsFromEnv(env: NodeJS.ProcessEnv = process.env): ServeOptio
   if (maxUsersText && !(/^[1-9][0-9]*$/.test(maxUsersText) && Number.isSafeInteger(Number(maxUsersText)))) {
     throw new TypeError(`Expected MAX_USERS to be a positive integer, got ${maxUsersText}`);
   }
+  const metrics = env['METRICS'] ? parseSwitch('METRICS', env['METRICS']) : undefined;
   return {
+    ...(metrics === undefined ? {} : { metrics }),
+    ...(env['METRICS_TOKEN'] ? { metricsToken: env['METRICS_TOKEN'] } : {}),
     ...(port === undefined ? {} : { port }),
     ...(maxUsersText ? { maxUsers: Number(maxUsersText) } : {}),
     ...(workers === undefined ? {} : { workers }),
@@ -137,6 +198,12 @@ export function optionsFromArgs(args: readonly string[] = process.argv.slice(2))
   return values.workers === undefined ? {} : { workers: parseWorkers('--workers', values.workers) };
 }
 
+function parseSwitch(name: string, text: string): boolean {
+  if (text === 'on') return true;
+  if (text === 'off') return false;
+  throw new TypeError(`Expected ${name} to be on or off, got ${text}`);
+}
+
 function parseWorkers(name: string, text: string): number | 'auto' {
   if (text === 'auto') return 'auto';
   if (!/^[1-9][0-9]*$/.test(text))
@@ -146,23 +213,44 @@ function parseWorkers(name: string, text: string): number | 'auto' {
 
 /**
  * Starts a server from the environment and the command line (`--workers`, over `WORKERS`) and
- * runs it until SIGINT or SIGTERM; then it stops accepting, finishes in-flight requests, prints
- * the final snapshot as one JSON line (merged over every worker) and exits 0.
+ * runs it until SIGINT or SIGTERM; then it stops accepting, finishes in-flight requests and
+ * prints the final snapshot as one JSON line (merged over every worker).
+ *
+ * Resolves, once the server has stopped, with the exit code the process should end with: 0
+ * after a signal drained it, 1 when it stopped on its own error (printed to stderr). It never
+ * exits the process; an example does, with `process.exitCode = await runUntilSignal(…)`.
+ * Rejects when the server cannot start.
  */
-export async function runUntilSignal(name: string, serve: Serve, options: ServeOptions = {}): Promise<void> {
+export async function runUntilSignal(
+  name: string,
+  serve: Serve,
+  options: ServeOptions = {},
+): Promise<number> {
   const server = await serve({ ...optionsFromEnv(), ...optionsFromArgs(), ...options });
-  let stopping = false;
-  const stop = async (signal: NodeJS.Signals): Promise<void> => {
-    if (stopping) return;
-    stopping = true;
-    console.log(`${signal}: draining`);
-    await server.close();
-    const snapshot: Snapshot = await server.store.snapshot();
-    console.log(`final ${JSON.stringify(snapshot)}`);
-    process.exit(0);
-  };
-  process.on('SIGINT', stop);
-  process.on('SIGTERM', stop);
+  let onSignal!: (signal: NodeJS.Signals) => void;
+  const signalled = new Promise<NodeJS.Signals>((resolve) => {
+    onSignal = resolve;
+  });
+  // Kept until the end: a second signal while draining (Ctrl-C twice) must not cut the drain short.
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
   // Announced only once a signal drains: a supervisor may stop the server as soon as it reads this.
   console.log(`${name} listening on ${server.url}`);
+  try {
+    const signal = await Promise.race([signalled, server.closed.then(() => undefined)]);
+    if (signal !== undefined) {
+      console.log(`${signal}: draining`);
+      await server.close();
+    }
+    const snapshot: Snapshot = await server.store.snapshot();
+    console.log(`final ${JSON.stringify(snapshot)}`);
+    return 0;
+  } catch (error) {
+    console.error(`${name} stopped: ${error instanceof Error ? error.message : String(error)}`);
+    return 1;
+  } finally {
+    // Stopped: a signal from now on ends the process the default way.
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
 }

@@ -8,22 +8,26 @@
  *   handle through the primary.
  *
  * A worker that dies before handing over its final counts stops the whole server with a loud
- * error and exit code 1: its acknowledged events are gone, and answering `/stats` without them
- * would be a silent lie.
+ * error on stderr, and `RunningServer.closed` rejects with it: its acknowledged events are gone,
+ * and answering `/stats` without them would be a silent lie. Whether the process then exits is
+ * its owner's choice (`runUntilSignal` answers exit code 1); nothing here calls `process.exit`.
  */
 import cluster, { type Worker as ClusterWorker } from 'node:cluster';
 import { type AddressInfo, createServer } from 'node:net';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
+import { collectDefaultMetrics, Registry } from 'prom-client';
 import type { RunningServer, ServeOptions } from './index.js';
+import { settleable } from './settleable.js';
 import {
   type Aggregator,
   createAggregator,
   type PrimaryMessage,
   type PrimaryPort,
   type ShardMessage,
-} from './shards.js';
+  type ShardOptions,
+} from './shards/index.js';
 
 export type WorkerTransport = 'threads' | 'cluster';
 
@@ -67,7 +71,7 @@ export async function serveWorkers(
   adapter: string,
   options: ServeOptions,
 ): Promise<RunningServer> {
-  const { workers, store, onError, ...shardOptions } = options;
+  const { workers, store, onError, metrics = true, ...rest } = options;
   const count = workerCount(workers);
   if (store !== undefined) {
     throw new TypeError('Expected no store with workers: each worker records into its own shard');
@@ -76,15 +80,26 @@ export async function serveWorkers(
     // A function cannot be sent to another thread or process; each worker logs to stderr.
     throw new TypeError('Expected no onError with workers: each worker reports failures on stderr');
   }
+  if (typeof metrics !== 'boolean') {
+    throw new TypeError(
+      'Expected metrics to be true or false with workers: each worker keeps its own, summed by the primary',
+    );
+  }
+  const shardOptions: ShardOptions = { ...rest, metrics };
+  // The primary's process: with threads, the only one, so the workers leave these to it.
+  const own = metrics ? new Registry() : undefined;
+  if (own) collectDefaultMetrics({ register: own });
   const host = shardOptions.host ?? '127.0.0.1';
   const spawned: Spawned[] = [];
+  const stopped = settleable();
   let started = false;
   const aggregator: Aggregator = createAggregator({
+    ...(own ? { ownMetrics: () => own.getMetricsAsJSON() } : {}),
     onFatal: (error) => {
       // Before start-up completes, `serve` rejects with the error instead.
       if (!started) return;
       console.error(`\n@1mrc: STOPPING THE SERVER: ${error.message}\n`);
-      void stopAll(spawned).finally(() => process.exit(1));
+      void stopAll(spawned).finally(() => stopped.reject(error));
     },
   });
   const spawn = transport === 'threads' ? spawnThread : spawnProcess;
@@ -107,24 +122,28 @@ export async function serveWorkers(
   let port: number;
   try {
     // Port 0 would give each thread its own port: uWebSockets.js shares a port (SO_REUSEPORT)
-    // only when asked for a given one. Cluster workers share one handle, port 0 included.
+    // only when asked for a given one. Cluster workers share one handle, port 0 included, but
+    // node:cluster keys that handle by address and port as asked: the workers of a second server
+    // on port 0 in the same process would join the first one's handle and serve its port.
     const wanted = shardOptions.port;
-    port = await startAll(transport === 'threads' && wanted === 0 ? await freePort(host) : wanted);
+    port = await startAll(wanted === 0 ? await freePort(host) : wanted);
   } catch (error) {
     await stopAll(spawned);
     throw error;
   }
   started = true;
 
-  let closed: Promise<void> | undefined;
+  let closing: Promise<void> | undefined;
   return {
     url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
     port,
     store: aggregator.store,
     close: () =>
-      (closed ??= aggregator.close().then(async () => {
+      (closing ??= aggregator.close().then(async () => {
         await Promise.all(spawned.map((worker) => worker.exited));
+        stopped.resolve();
       })),
+    closed: stopped.promise,
   };
 }
 

@@ -1,16 +1,14 @@
 /**
- * The sharded engine (shards.ts) in one process: N worker-side shard stores and one aggregator,
+ * The sharded engine (src/shards/) in one process: N worker-side shard stores and one aggregator,
  * linked either by links whose deliveries fast-check's scheduler orders (every interleaving of
  * records, /stats requests and messages is fair game), or by real `MessageChannel`s.
  *
  * A failing property prints `{ seed, path }`; replay it with
- * `FC_SEED=<seed> FC_PATH=<path> pnpm vitest run packages/core/test/shards.test.ts -t "<name>"`.
+ * `FC_SEED=<seed> FC_PATH=<path> pnpm vitest run packages/server/test/shards.test.ts -t "<name>"`.
  */
 import { MessageChannel, type MessagePort } from 'node:worker_threads';
 import { createStats, type Snapshot } from '@1mrc/core';
-import fc from 'fast-check';
-import { afterEach, describe, expect, it } from 'vitest';
-import { fcParams } from '../../core/test/fc-params.js';
+import type { ServerMetrics } from '@1mrc/server';
 import {
   type Aggregator,
   createAggregator,
@@ -20,7 +18,10 @@ import {
   type ShardStore,
   serveShard,
   type WorkerPort,
-} from '../src/shards.js';
+} from '@1mrc/server/shards';
+import fc from 'fast-check';
+import { afterEach, describe, expect, it } from 'vitest';
+import { fcParams } from '../../core/test/fc-params.js';
 
 /** One direction of an ordered link: messages queue up and arrive in order, one per delivery. */
 interface Pipe<T> {
@@ -70,6 +71,8 @@ function channelLink(): { primary: PrimaryPort; worker: WorkerPort } {
 interface Cluster {
   readonly aggregator: Aggregator;
   readonly shards: ShardStore[];
+  /** Each worker's metrics, as its `serve` got them. */
+  readonly metrics: ServerMetrics[];
   readonly links: { primary: PrimaryPort; worker: WorkerPort }[];
   readonly fatal: Error[];
   /** Resolves once every worker is started (the ports they report are checked too). */
@@ -81,8 +84,10 @@ function cluster(links: { primary: PrimaryPort; worker: WorkerPort }[], timeoutM
   const fatal: Error[] = [];
   const aggregator = createAggregator({ onFatal: (error) => fatal.push(error), timeoutMs });
   const shards: ShardStore[] = [];
+  const metrics: ServerMetrics[] = [];
   links.forEach(({ worker }, i) => {
     serveShard(exitsAfterFinal(worker), async (options) => {
+      if (typeof options.metrics === 'object') metrics[i] = options.metrics;
       // Like a server's drain, close waits for the /stats requests it is answering.
       const store = options.store as ShardStore;
       const inFlight = new Set<Promise<unknown>>();
@@ -108,7 +113,7 @@ function cluster(links: { primary: PrimaryPort; worker: WorkerPort }[], timeoutM
   ).then((ports) => {
     expect(ports).toEqual(links.map((_, i) => 9000 + i));
   });
-  return { aggregator, shards, links, fatal, ready };
+  return { aggregator, shards, metrics, links, fatal, ready };
 }
 
 /** Like a worker process: once it has sent its final delta it is gone and reads nothing more. */
@@ -271,6 +276,28 @@ describe('coalescing', () => {
     for (const answer of await Promise.all(answers)) expect(answer.totalRequests).toBe(1);
     // The first request starts a round; all that arrive during it share the next one.
     expect(collects).toBeLessThanOrEqual(2 * 2);
+  });
+});
+
+describe('metrics', () => {
+  it('/metrics from any worker is the sum over every worker', async () => {
+    const c = cluster([channelLink(), channelLink(), channelLink()]);
+    await c.ready;
+    expect(c.metrics).toHaveLength(3);
+    c.metrics.forEach((metrics, i) => {
+      metrics.accepted(i + 1);
+      for (let k = 0; k <= i; k++) metrics.route('/event').answered(200, 0.001 * (k + 1));
+      metrics.refused('INVALID_JSON');
+    });
+    const line = (text: string, series: string): string | undefined =>
+      text.split('\n').find((l) => l.startsWith(`${series} `));
+    for (const metrics of c.metrics) {
+      const text = await metrics.exposition();
+      expect(line(text, 'onemrc_events_accepted_total')).toBe('onemrc_events_accepted_total 6');
+      expect(line(text, 'onemrc_http_requests_total{route="/event",status="200"}')).toMatch(/ 6$/);
+      expect(line(text, 'onemrc_http_request_duration_seconds_count{route="/event"}')).toMatch(/ 6$/);
+      expect(line(text, 'onemrc_events_refused_total{code="INVALID_JSON"}')).toMatch(/ 3$/);
+    }
   });
 });
 

@@ -1,8 +1,8 @@
 /** How many workers: the option, `WORKERS` and `--workers`, and what they refuse. */
 import { availableParallelism } from 'node:os';
+import { optionsFromArgs, optionsFromEnv, serverSetup } from '@1mrc/server';
+import { serveWorkers, workerCount } from '@1mrc/server/workers';
 import { describe, expect, it } from 'vitest';
-import { optionsFromArgs, optionsFromEnv } from '../src/index.js';
-import { serveWorkers, workerCount } from '../src/workers.js';
 
 describe('workers', () => {
   it('counts: default 1, auto one per core, a positive integer as is', () => {
@@ -40,6 +40,35 @@ describe('workers', () => {
     };
     await expect(serveWorkers('threads', 'file:///nowhere.js', { workers: 2, store })).rejects.toThrow(
       'Expected no store with workers',
+    );
+  });
+});
+
+describe('metrics options', () => {
+  it('reads METRICS (on or off) and METRICS_TOKEN, and refuses anything else', () => {
+    expect(optionsFromEnv({ METRICS: 'off' })).toEqual({ metrics: false });
+    expect(optionsFromEnv({ METRICS: 'on', METRICS_TOKEN: 't' })).toEqual({
+      metrics: true,
+      metricsToken: 't',
+    });
+    expect(() => optionsFromEnv({ METRICS: 'no' })).toThrow('Expected METRICS to be on or off, got no');
+  });
+
+  it('refuses a metrics that is neither a boolean nor a ServerMetrics, and an empty token', () => {
+    expect(() => serverSetup({ metrics: 'yes' as unknown as boolean })).toThrow(
+      'Expected metrics to be a boolean or a ServerMetrics, got yes',
+    );
+    expect(() => serverSetup({ metricsToken: '' })).toThrow(
+      "Expected metricsToken to be a non-empty string, got ''",
+    );
+    expect(serverSetup({ metrics: false }).metrics).toBeUndefined();
+    expect(serverSetup({}).metrics).toBeDefined();
+  });
+
+  it('refuses a ServerMetrics with workers: each worker keeps its own', async () => {
+    const { metrics } = serverSetup({});
+    await expect(serveWorkers('threads', 'file:///nowhere.js', { workers: 2, metrics })).rejects.toThrow(
+      'Expected metrics to be true or false with workers',
     );
   });
 });

@@ -1,0 +1,200 @@
+/**
+ * The metrics one server keeps, on a prom-client registry, named after Prometheus's conventions
+ * (https://prometheus.io/docs/practices/naming/): a `onemrc_` prefix, snake_case, base units in
+ * the name (`_seconds`), `_total` on counters. `/metrics` serves them in the text format.
+ *
+ * The hot path only adds to plain numbers; prom-client reads them when /metrics is scraped
+ * (its `collect` hook), and renders, aggregates over workers and adds its default metrics.
+ * Calling prom-client's `inc`/`observe` per request instead hashes a label set and allocates
+ * each time: several hundred nanoseconds on a request uWS answers in a few microseconds.
+ */
+import { Counter, collectDefaultMetrics, Gauge, Registry } from 'prom-client';
+import { establishedConnections } from './connections.js';
+import { LatencyHistogram } from './latency-histogram.js';
+
+/** The routes a request is counted under; any other path is `other`, so labels stay few. */
+export const METRIC_ROUTES = ['/event', '/events', '/stats', '/health', '/reset', '/metrics'] as const;
+export type MetricRoute = (typeof METRIC_ROUTES)[number] | 'other';
+
+/** A store call that failed for a reason other than refusing the event. */
+export type StoreOperation = 'record' | 'recordBatch' | 'snapshot' | 'reset';
+
+/**
+ * From 100 µs (an event answered from memory) to 2.5 s (a shared store that struggles): the
+ * in-memory server answers in well under a millisecond, a Redis-backed one in a few.
+ */
+const LATENCY_BUCKETS = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1, 2.5];
+
+/** Bound to one route's label: what the hot path touches, looked up once per request. */
+export interface RouteMetrics {
+  readonly route: MetricRoute;
+  /** Counts one answer with `status`, and its latency. */
+  answered(status: number, seconds: number): void;
+}
+
+export interface ServerMetrics {
+  /** The prom-client registry behind `/metrics`; your own metrics may be registered on it. */
+  readonly registry: Registry;
+  /** What `GET /metrics` answers: this server's exposition, or on workers the sum over all. */
+  exposition(): Promise<string>;
+  /** The `Content-Type` of `exposition()`. */
+  readonly contentType: string;
+  /** @internal The bound metrics of `route`. */
+  route(route: MetricRoute): RouteMetrics;
+  /** @internal `count` events were recorded (and will be answered 200). */
+  accepted(count: number): void;
+  /** @internal An event (or a batch) was refused with this contract error code. */
+  refused(code: string): void;
+  /** @internal A store call threw or rejected. */
+  storeError(operation: StoreOperation): void;
+  /** @internal The port the server listens on, for the open-connections gauge. */
+  listening(port: number): void;
+}
+
+export interface ServerMetricsOptions {
+  /**
+   * prom-client's default metrics of this process (memory, CPU, event loop lag, GC). Default
+   * `true`. Off on a worker thread: those numbers are the process's, counted once by the primary.
+   */
+  readonly defaultMetrics?: boolean;
+  /** Replaces `exposition()`: a worker asks the primary for the sum over every worker. */
+  readonly exposition?: () => Promise<string>;
+}
+
+/** A fresh registry with every metric of a 1mrc server. */
+export function createServerMetrics(options: ServerMetricsOptions = {}): ServerMetrics {
+  const registry = new Registry();
+  if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: registry });
+
+  const routes = new Map<MetricRoute, BoundRoute>();
+  let acceptedEvents = 0;
+  const refusedByCode = new Map<string, number>();
+  const storeErrorsByOperation = new Map<StoreOperation, number>();
+  let port: number | undefined;
+
+  /** Sets a counter to plain counts kept elsewhere; they only grow, so it stays a counter. */
+  const copy = <L extends string>(
+    counter: Counter<L>,
+    counts: Iterable<[Partial<Record<L, string>>, number]>,
+  ) => {
+    counter.reset();
+    for (const [labels, count] of counts) counter.inc(labels, count);
+  };
+
+  new Counter({
+    name: 'onemrc_http_requests_total',
+    help: 'HTTP requests answered, by route and status.',
+    labelNames: ['route', 'status'] as const,
+    registers: [registry],
+    collect() {
+      copy(this, statusCounts(routes));
+    },
+  });
+  const latency = new LatencyHistogram({
+    name: 'onemrc_http_request_duration_seconds',
+    help: 'Seconds from the event-loop turn that read a request head to its reply (the body included), by route.',
+    label: 'route',
+    buckets: LATENCY_BUCKETS,
+  });
+  registry.registerMetric(latency.metric);
+  new Counter({
+    name: 'onemrc_events_accepted_total',
+    help: 'Events recorded and acknowledged (POST /event counts 1, POST /events its batch size).',
+    registers: [registry],
+    collect() {
+      this.reset();
+      this.inc(acceptedEvents);
+    },
+  });
+  new Counter({
+    name: 'onemrc_events_refused_total',
+    help: 'POST /event and POST /events requests refused, by contract error code.',
+    labelNames: ['code'] as const,
+    registers: [registry],
+    collect() {
+      copy(
+        this,
+        [...refusedByCode].map(([code, count]) => [{ code }, count] as [{ code: string }, number]),
+      );
+    },
+  });
+  new Counter({
+    name: 'onemrc_store_errors_total',
+    help: 'Store calls that threw or rejected (not refusals of an event), by operation.',
+    labelNames: ['operation'] as const,
+    registers: [registry],
+    collect() {
+      copy(
+        this,
+        [...storeErrorsByOperation].map(
+          ([operation, count]) => [{ operation }, count] as [{ operation: string }, number],
+        ),
+      );
+    },
+  });
+  new Gauge({
+    name: 'onemrc_http_open_connections',
+    help: 'TCP connections established to the listening port (Linux: read from /proc/net/tcp{,6}).',
+    // Every worker sees every connection of the shared port: the sum over workers is the max.
+    aggregator: 'max',
+    registers: [registry],
+    async collect() {
+      const count = port === undefined ? undefined : await establishedConnections(port);
+      if (count !== undefined) this.set(count);
+    },
+  });
+
+  const route = (name: MetricRoute): RouteMetrics => {
+    let bound = routes.get(name);
+    if (bound === undefined) {
+      const statuses = new Float64Array(600);
+      const observe = latency.series(name);
+      bound = {
+        route: name,
+        statuses,
+        answered(status, seconds) {
+          // Statuses are 100-599 (RFC 9110 §15); anything else would be a contract bug.
+          statuses[status] = (statuses[status] ?? 0) + 1;
+          observe(seconds);
+        },
+      };
+      routes.set(name, bound);
+    }
+    return bound;
+  };
+
+  return {
+    registry,
+    contentType: registry.contentType,
+    exposition: options.exposition ?? (() => registry.metrics()),
+    route,
+    accepted(count) {
+      acceptedEvents += count;
+    },
+    refused(code) {
+      refusedByCode.set(code, (refusedByCode.get(code) ?? 0) + 1);
+    },
+    storeError(operation) {
+      storeErrorsByOperation.set(operation, (storeErrorsByOperation.get(operation) ?? 0) + 1);
+    },
+    listening(listeningPort) {
+      port = listeningPort;
+    },
+  };
+}
+
+interface BoundRoute extends RouteMetrics {
+  /** Answers so far, indexed by status. */
+  readonly statuses: Float64Array;
+}
+
+function* statusCounts(
+  routes: ReadonlyMap<MetricRoute, BoundRoute>,
+): Generator<[{ route: string; status: string }, number]> {
+  for (const [route, { statuses }] of routes) {
+    for (let status = 0; status < statuses.length; status++) {
+      const count = statuses[status] ?? 0;
+      if (count > 0) yield [{ route, status: String(status) }, count];
+    }
+  }
+}
