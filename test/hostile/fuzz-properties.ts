@@ -11,17 +11,9 @@
  */
 
 import { createStats, HTTP_STATUS, parseBatch, parseEvent, type Result } from '@1mrc/core';
+import { type Answer, healthy, RawConnection, readStats, talk } from '@1mrc/testkit';
 import fc from 'fast-check';
-import {
-  type Answer,
-  CONTRACT_STATUSES,
-  Connection,
-  HEAD_REFUSALS,
-  healthy,
-  LEAK,
-  readStats,
-  talk,
-} from './harness.js';
+import { CONTRACT_STATUSES, HEAD_REFUSALS, LEAK } from './limits.js';
 
 const encoder = new TextEncoder();
 const EVENT_LIMIT = 4 * 1024;
@@ -163,12 +155,12 @@ export function bodiesProperty(url: string): {
 } {
   const reference = createStats();
   const counts = { sent: 0, accepted: 0 };
-  let connection: Connection | undefined;
+  let connection: RawConnection | undefined;
   const property = fc.asyncProperty(
     fc.array(bodyCase, { minLength: 1, maxLength: 8 }),
     fc.boolean(),
     async (cases, pipelined) => {
-      if (connection === undefined || connection.closed) connection = await Connection.open(url);
+      if (connection === undefined || connection.closed) connection = await RawConnection.open(url);
       const answers = pipelined
         ? await connection.send(Buffer.concat(cases.map(request)), cases.length)
         : await sequentially(connection, cases);
@@ -188,7 +180,7 @@ export function bodiesProperty(url: string): {
   return { property, counts, close: () => connection?.destroy() };
 }
 
-async function sequentially(connection: Connection, cases: readonly BodyCase[]): Promise<Answer[]> {
+async function sequentially(connection: RawConnection, cases: readonly BodyCase[]): Promise<Answer[]> {
   const answers: Answer[] = [];
   for (const bodyCase of cases) answers.push(...(await connection.send(request(bodyCase))));
   return answers;

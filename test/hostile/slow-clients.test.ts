@@ -5,18 +5,10 @@
  * and none counted (each body is a valid event, padded so it never ends in time).
  */
 import { connect } from 'node:net';
+import { type AdapterName, healthy, readStats, testAdapters, withServer } from '@1mrc/testkit';
 import { describe, expect, it } from 'vitest';
-import {
-  type AdapterName,
-  adapterNames,
-  cutOffLimitMs,
-  drive,
-  healthy,
-  readStats,
-  sleep,
-  TEST_TIMEOUTS,
-  withServer,
-} from './harness.js';
+import { cutOffLimitMs, TEST_TIMEOUTS } from './limits.js';
+import { drive, sleep } from './load.js';
 
 const SLOW_CLIENTS = 500;
 const GAP_MS = 100;
@@ -121,7 +113,7 @@ async function slowClients(adapter: AdapterName): Promise<void> {
 }
 
 describe.concurrent('slow clients', () => {
-  for (const adapter of adapterNames) {
+  for (const adapter of testAdapters) {
     it(
       `${adapter}: others are served meanwhile, the slow ones are cut off, none counted`,
       () => slowClients(adapter),

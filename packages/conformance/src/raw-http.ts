@@ -81,18 +81,30 @@ export interface OpenOptions {
 }
 
 export class RawConnection {
+  /** The URL it was opened to (its origin is what `rawRequest` needs for `Host`). */
+  readonly url: string;
   readonly #socket: Socket;
   readonly #heads: ReadonlySet<number>;
   #buffer: Buffer = Buffer.alloc(0);
+  /** Final answers that no `send` took (all of them if `send` is not used). */
   readonly #answers: Answer[] = [];
-  /** Answers that `send` already handed out. */
-  #claimed = 0;
+  /** Final answers so far, kept or handed to a `send`. */
+  #count = 0;
+  /** `send` calls waiting, in order; each takes the next answers as they come, so none is kept. */
+  readonly #sends: {
+    readonly want: number;
+    readonly got: Answer[];
+    readonly resolve: (answers: Answer[]) => void;
+    readonly reject: (error: Error) => void;
+  }[] = [];
+  #sent = false;
   #closed = false;
   /** An answer that is not HTTP/1.1; the connection is dropped and every wait reports it. */
   #garbled: Error | undefined;
   readonly #wakers = new Set<() => void>();
 
-  private constructor(socket: Socket, options: OpenOptions) {
+  private constructor(url: string, socket: Socket, options: OpenOptions) {
+    this.url = url;
     this.#socket = socket;
     this.#heads = new Set(options.headAnswers ?? []);
     socket.on('data', (data: Buffer) => {
@@ -114,7 +126,7 @@ export class RawConnection {
       const socket = connect({ ...socketAddress(url), noDelay: true });
       socket.once('connect', () => {
         socket.removeListener('error', reject);
-        resolve(new RawConnection(socket, options));
+        resolve(new RawConnection(url, socket, options));
       });
       socket.once('error', reject);
     });
@@ -125,7 +137,7 @@ export class RawConnection {
     return this.#closed || this.#socket.destroyed;
   }
 
-  /** Final answers so far. */
+  /** Final answers so far (those `send` handed out excepted). */
   get received(): readonly Answer[] {
     return this.#answers;
   }
@@ -134,8 +146,12 @@ export class RawConnection {
     if (!this.closed) this.#socket.write(toBytes(data));
   }
 
-  /** Waits until `count` answers arrived in all (or the server closed); returns them all. */
+  /**
+   * Waits until `count` answers arrived in all (or the server closed); returns them all. Not
+   * for a connection that `send` is used on: `send` hands each answer out once.
+   */
   async answers(count: number, timeoutMs = ANSWER_TIMEOUT_MS): Promise<Answer[]> {
+    if (this.#sent) throw new Error('answers() on a connection that send() is used on');
     await this.#until(() => this.#answers.length >= count || this.#closed, timeoutMs);
     if (this.#garbled) throw this.#garbled;
     if (this.#answers.length < count) {
@@ -157,15 +173,14 @@ export class RawConnection {
    * the ones after those earlier `send`s took; rejects with `ConnectionClosed` if the server
    * closes first. Waits as long as it takes.
    */
-  async send(request: string | Uint8Array, count = 1): Promise<Answer[]> {
-    if (this.closed) throw new ConnectionClosed(false);
-    const from = this.#claimed;
-    this.#claimed += count;
+  send(request: string | Uint8Array, count = 1): Promise<Answer[]> {
+    if (this.closed) return Promise.reject(new ConnectionClosed(false));
+    this.#sent = true;
+    const answers = new Promise<Answer[]>((resolve, reject) =>
+      this.#sends.push({ want: count, got: [], resolve, reject }),
+    );
     this.write(request);
-    await this.#until(() => this.#answers.length >= from + count || this.#closed, Number.POSITIVE_INFINITY);
-    if (this.#garbled) throw this.#garbled;
-    if (this.#answers.length < from + count) throw new ConnectionClosed(true);
-    return this.#answers.slice(from, from + count);
+    return answers;
   }
 
   /**
@@ -211,20 +226,37 @@ export class RawConnection {
     });
   }
 
+  #take(answer: Answer): void {
+    this.#count++;
+    const waiting = this.#sends[0];
+    if (waiting === undefined) {
+      this.#answers.push(answer);
+      return;
+    }
+    waiting.got.push(answer);
+    if (waiting.got.length < waiting.want) return;
+    this.#sends.shift();
+    waiting.resolve(waiting.got);
+  }
+
   #parse(): void {
     try {
       for (;;) {
-        const head = this.#heads.has(this.#answers.length);
+        const head = this.#heads.has(this.#count);
         const parsed = parseAnswer(this.#buffer, 0, { closed: this.#closed, head });
         if (!parsed) break;
         this.#buffer = this.#buffer.subarray(parsed.next);
         // Interim answers (100 Continue) precede the real one; only final answers count.
-        if (parsed.answer.status >= 200) this.#answers.push(parsed.answer);
+        if (parsed.answer.status >= 200) this.#take(parsed.answer);
       }
     } catch (error) {
       this.#garbled = error as Error;
       this.#closed = true;
       this.#socket.destroy();
+    }
+    if (this.#closed) {
+      const error = this.#garbled ?? new ConnectionClosed(true);
+      for (const waiting of this.#sends.splice(0)) waiting.reject(error);
     }
     for (const wake of [...this.#wakers]) wake();
   }

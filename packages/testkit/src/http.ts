@@ -3,9 +3,10 @@
  * (`@1mrc/conformance/raw-http`), re-exported here so that there is one; these are the shortcuts
  * the tests add on top of it.
  */
+
+import { rawRequest } from '@1mrc/conformance/raw-http';
 import type { Snapshot } from '@1mrc/core';
 import type { RunningServer, ServeOptions } from '@1mrc/server';
-import { rawRequest } from '@1mrc/conformance/raw-http';
 import { ADAPTERS, type AdapterName } from './adapters.js';
 
 export {
