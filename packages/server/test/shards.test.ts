@@ -8,9 +8,9 @@
  */
 import { MessageChannel, type MessagePort } from 'node:worker_threads';
 import { createStats, type Snapshot } from '@1mrc/core';
+import { fcParams } from '@1mrc/testkit/fc';
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
-import { fcParams } from '../../core/test/fc-params.js';
 import {
   type Aggregator,
   createAggregator,
