@@ -11,7 +11,7 @@
  */
 
 import { createStats, HTTP_STATUS, parseBatch, parseEvent, type Result } from '@1mrc/core';
-import { type Answer, healthy, RawConnection, readStats, talk } from '@1mrc/testkit';
+import { type Answer, healthy, RawConnection, rawRequest, readStats, talk } from '@1mrc/testkit';
 import fc from 'fast-check';
 import { CONTRACT_STATUSES, HEAD_REFUSALS, LEAK } from './limits.js';
 
@@ -103,11 +103,9 @@ const bodyCase: fc.Arbitrary<BodyCase> = fc.oneof(
   ndjsonBody.map((body) => ({ route: 'ndjson' as const, body })),
 );
 
-function request({ route, body }: BodyCase): Uint8Array {
+function request(url: string, { route, body }: BodyCase): Uint8Array {
   const type = route === 'ndjson' ? 'application/x-ndjson' : 'application/json';
-  const path = route === 'event' ? '/event' : '/events';
-  const head = `POST ${path} HTTP/1.1\r\nhost: 127.0.0.1\r\ncontent-type: ${type}\r\ncontent-length: ${body.byteLength}\r\n\r\n`;
-  return Buffer.concat([Buffer.from(head, 'latin1'), body]);
+  return rawRequest(url, 'POST', route === 'event' ? '/event' : '/events', { 'content-type': type }, body);
 }
 
 /** What the contract must answer for `body`, from the core's own parsers. */
@@ -162,7 +160,7 @@ export function bodiesProperty(url: string): {
     async (cases, pipelined) => {
       if (connection === undefined || connection.closed) connection = await RawConnection.open(url);
       const answers = pipelined
-        ? await connection.send(Buffer.concat(cases.map(request)), cases.length)
+        ? await connection.send(Buffer.concat(cases.map((bodyCase) => request(url, bodyCase))), cases.length)
         : await sequentially(connection, cases);
       cases.forEach((bodyCase, i) => {
         const accepted = checkAnswer(bodyCase, answers[i]);
@@ -182,7 +180,7 @@ export function bodiesProperty(url: string): {
 
 async function sequentially(connection: RawConnection, cases: readonly BodyCase[]): Promise<Answer[]> {
   const answers: Answer[] = [];
-  for (const bodyCase of cases) answers.push(...(await connection.send(request(bodyCase))));
+  for (const bodyCase of cases) answers.push(...(await connection.send(request(connection.url, bodyCase))));
   return answers;
 }
 

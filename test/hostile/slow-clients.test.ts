@@ -5,7 +5,7 @@
  * and none counted (each body is a valid event, padded so it never ends in time).
  */
 import { connect } from 'node:net';
-import { type AdapterName, healthy, readStats, testAdapters, withServer } from '@1mrc/testkit';
+import { type AdapterName, healthy, postEvent, readStats, testAdapters, withServer } from '@1mrc/testkit';
 import { describe, expect, it } from 'vitest';
 import { cutOffLimitMs, TEST_TIMEOUTS } from './limits.js';
 import { drive, sleep } from './load.js';
@@ -20,8 +20,9 @@ const TIMEOUTS = { ...TEST_TIMEOUTS, headersTimeout: 4_000, requestTimeout: 5_00
 
 const EVENT = '{"userId":"slow","value":1}';
 /** Hundreds of bytes: at a byte per 100 ms, none of these requests could finish before the cut. */
-const SLOW_HEAD = `POST /event HTTP/1.1\r\nhost: 127.0.0.1\r\nx-pad: ${'a'.repeat(400)}\r\ncontent-type: application/json\r\ncontent-length: ${EVENT.length}\r\n\r\n${EVENT}`;
-const SLOW_BODY_HEAD = `POST /event HTTP/1.1\r\nhost: 127.0.0.1\r\ncontent-type: application/json\r\ncontent-length: ${EVENT.length + 600}\r\n\r\n`;
+const slowHead = (url: string): string => postEvent(url, EVENT, { 'x-pad': 'a'.repeat(400) });
+const slowBodyHead = (url: string): string =>
+  postEvent(url, '', { 'content-length': String(EVENT.length + 600) });
 const SLOW_BODY = EVENT + ' '.repeat(600);
 
 interface SlowClient {
@@ -61,10 +62,10 @@ function slowClient(url: string, head: string, trickled: string): Promise<SlowCl
   });
 }
 
-const event = (i: number): string =>
-  `POST /event HTTP/1.1\r\nhost: 127.0.0.1\r\ncontent-type: application/json\r\ncontent-length: ${
-    `{"userId":"fast_${i % 100}","value":${i % 7}}`.length
-  }\r\n\r\n{"userId":"fast_${i % 100}","value":${i % 7}}`;
+const fastEvent =
+  (url: string) =>
+  (i: number): string =>
+    postEvent(url, `{"userId":"fast_${i % 100}","value":${i % 7}}`);
 
 function summary(clients: readonly SlowClient[]): string {
   const cut = clients.map((client) => client.cutAfterMs ?? Number.NaN).sort((a, b) => a - b);
@@ -73,17 +74,19 @@ function summary(clients: readonly SlowClient[]): string {
 
 async function slowClients(adapter: AdapterName): Promise<void> {
   await withServer(adapter, TIMEOUTS, async (server) => {
-    const alone = await drive(server.url, FAST_CONNECTIONS, FAST_REQUESTS, event);
+    const alone = await drive(server.url, FAST_CONNECTIONS, FAST_REQUESTS, fastEvent(server.url));
     const heads = await Promise.all(
-      Array.from({ length: SLOW_CLIENTS / 2 }, () => slowClient(server.url, '', SLOW_HEAD)),
+      Array.from({ length: SLOW_CLIENTS / 2 }, () => slowClient(server.url, '', slowHead(server.url))),
     );
     const bodies = await Promise.all(
-      Array.from({ length: SLOW_CLIENTS / 2 }, () => slowClient(server.url, SLOW_BODY_HEAD, SLOW_BODY)),
+      Array.from({ length: SLOW_CLIENTS / 2 }, () =>
+        slowClient(server.url, slowBodyHead(server.url), SLOW_BODY),
+      ),
     );
     const slow = [...heads, ...bodies];
     try {
       await sleep(5 * GAP_MS);
-      const meanwhile = await drive(server.url, FAST_CONNECTIONS, FAST_REQUESTS, event);
+      const meanwhile = await drive(server.url, FAST_CONNECTIONS, FAST_REQUESTS, fastEvent(server.url));
       const stillOpen = slow.filter((client) => client.cutAfterMs === undefined).length;
 
       expect(alone.statuses).toEqual({ 200: FAST_REQUESTS });

@@ -45,6 +45,21 @@ const raw =
   async (context: CaseContext): Promise<Answer> =>
     (await exchange(context.url, bytes(context.url)))[0] as Answer;
 
+/** A client that writes `parts` (a request cut short), then hangs up. */
+const hangsUpMidBody = (framing: string, parts: (url: string) => readonly Uint8Array[]): CaseDefinition => ({
+  name: `a client that hangs up mid-body (${framing}) changes nothing and the server stays healthy`,
+  async run(context) {
+    await unchanged(context, async () => {
+      const connection = await RawConnection.open(context.url);
+      for (const part of parts(context.url)) connection.write(part);
+      await settle();
+      connection.destroy();
+      await settle();
+      await healthy(context);
+    });
+  },
+});
+
 const events = (n: number): string =>
   JSON.stringify(Array.from({ length: n }, (_, i) => ({ userId: `batch_${i % 7}`, value: i })));
 
@@ -198,38 +213,14 @@ const framing: CaseDefinition[] = [
       });
     },
   },
-  {
-    name: 'a client that hangs up mid-body (Content-Length) changes nothing and the server stays healthy',
-    async run(context) {
-      await unchanged(context, async () => {
-        const connection = await RawConnection.open(context.url);
-        // What arrives is a complete event by itself; counting it would be counting a half request.
-        connection.write(
-          rawRequest(context.url, 'POST', '/event', { ...JSON_TYPE, 'content-length': '100' }, EVENT),
-        );
-        await settle();
-        connection.destroy();
-        await settle();
-        await healthy(context);
-      });
-    },
-  },
-  {
-    name: 'a client that hangs up mid-body (chunked) changes nothing and the server stays healthy',
-    async run(context) {
-      await unchanged(context, async () => {
-        const connection = await RawConnection.open(context.url);
-        connection.write(
-          rawRequest(context.url, 'POST', '/event', { ...JSON_TYPE, 'transfer-encoding': 'chunked' }),
-        );
-        connection.write(chunk(EVENT));
-        await settle();
-        connection.destroy();
-        await settle();
-        await healthy(context);
-      });
-    },
-  },
+  // What arrives is a complete event by itself; counting it would be counting a half request.
+  hangsUpMidBody('Content-Length', (url) => [
+    rawRequest(url, 'POST', '/event', { ...JSON_TYPE, 'content-length': '100' }, EVENT),
+  ]),
+  hangsUpMidBody('chunked', (url) => [
+    rawRequest(url, 'POST', '/event', { ...JSON_TYPE, 'transfer-encoding': 'chunked' }),
+    chunk(EVENT),
+  ]),
   {
     name: 'a malformed request head gets a 400 or a closed connection, and the server stays healthy',
     async run(context) {
