@@ -19,27 +19,32 @@ export async function pool<T>(
 export interface DriveResult {
   /** How many answers had each status. */
   readonly statuses: Readonly<Record<number, number>>;
+  /** How many requests were sent (and answered). */
+  readonly sent: number;
   readonly elapsedMs: number;
 }
 
 /**
  * Sends `count` requests, `request(i)` for i = 0, 1, …, over `connections` keep-alive
- * connections, each waiting for its answer before its next request.
+ * connections, each waiting for its answer before its next request; with `forMs`, starts no
+ * request after that long (so fewer than `count` on a slow machine).
  */
 export async function drive(
   url: string,
   connections: number,
   count: number,
   request: (i: number) => string,
+  { forMs = Number.POSITIVE_INFINITY }: { readonly forMs?: number } = {},
 ): Promise<DriveResult> {
   const statuses: Record<number, number> = {};
   const started = Date.now();
+  const more = (): boolean => next < count && Date.now() - started < forMs;
   let next = 0;
   await Promise.all(
     Array.from({ length: connections }, async () => {
       const connection = await RawConnection.open(url);
       try {
-        while (next < count) {
+        while (more()) {
           const [answer] = await connection.send(request(next++));
           const status = (answer as Answer).status;
           statuses[status] = (statuses[status] ?? 0) + 1;
@@ -49,5 +54,5 @@ export async function drive(
       }
     }),
   );
-  return { statuses, elapsedMs: Date.now() - started };
+  return { statuses, sent: next, elapsedMs: Date.now() - started };
 }
