@@ -6,17 +6,14 @@
  * counterexample; pass `--seed` to replay it.
  */
 import { parseArgs } from 'node:util';
+import { type AdapterName, selectAdapters, withServer } from '@1mrc/testkit';
 import fc from 'fast-check';
 import { bodiesProperty, headsProperty } from '../test/hostile/fuzz-properties.js';
-import { type AdapterName, adapterNames, isAdapterName, withServer } from '../test/hostile/harness.js';
 
 const { values } = parseArgs({
   options: { adapter: { type: 'string' }, runs: { type: 'string' }, seed: { type: 'string' } },
 });
-const adapters: readonly AdapterName[] =
-  values.adapter === undefined ? adapterNames : values.adapter.split(',').filter(isAdapterName);
-if (adapters.length === 0)
-  throw new TypeError(`Expected --adapter node, fastify or uws, got ${values.adapter}`);
+const adapters: readonly AdapterName[] = selectAdapters(values.adapter);
 const runs = Number(values.runs ?? process.env['FC_NUM_RUNS'] ?? 2_000);
 if (!Number.isSafeInteger(runs) || runs < 1)
   throw new TypeError(`Expected --runs to be a positive integer, got ${runs}`);

@@ -14,29 +14,27 @@ import { createStats, type Event } from '@1mrc/core';
 import { add, type Dyadic, fromDouble, nearestDouble, ZERO } from '@1mrc/core/oracle';
 import {
   type AdapterName,
-  adapterNames,
-  Connection,
   ConnectionClosed,
-  isAdapterName,
-  type Memory,
-  MiB,
+  getRequest,
+  type HeapMemory,
   postEvent,
+  RawConnection,
+  rawRequest,
   readStats,
   type ServerChild,
-  sleep,
+  selectAdapters,
   startServerChild,
-} from '../test/hostile/harness.js';
+} from '@1mrc/testkit';
+import { MiB } from '../test/hostile/limits.js';
+import { sleep } from '../test/hostile/load.js';
 
 const { values } = parseArgs({ options: { adapter: { type: 'string' }, duration: { type: 'string' } } });
-const adapters: readonly AdapterName[] =
-  values.adapter === undefined ? adapterNames : values.adapter.split(',').filter(isAdapterName);
-if (adapters.length === 0)
-  throw new TypeError(`Expected --adapter node, fastify or uws, got ${values.adapter}`);
+const adapters: readonly AdapterName[] = selectAdapters(values.adapter);
 const durationMs = parseDuration(values.duration ?? '1m');
 
 /** Users are drawn from a fixed pool, so the store stops growing once warm. */
 const USERS = 5_000;
-/** Memory the server may gain from the end of warm-up to the end, after a full GC. */
+/** HeapMemory the server may gain from the end of warm-up to the end, after a full GC. */
 const MAX_RSS_GROWTH = 32 * MiB;
 const MAX_HEAP_GROWTH = 8 * MiB;
 const SAMPLE_EVERY_MS = 5_000;
@@ -49,27 +47,28 @@ function parseDuration(text: string): number {
 }
 
 const JSON_TYPE = 'content-type: application/json\r\n';
-/** UTF-8 bytes: a string would go out as latin1 (raw bytes) and disagree with its Content-Length. */
-const request = (method: string, path: string, body = '', headers = JSON_TYPE): Buffer =>
-  Buffer.from(
-    `${method} ${path} HTTP/1.1\r\nhost: 127.0.0.1\r\n${headers}content-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
-  );
+const JSON_HEADERS = { 'content-type': 'application/json' };
+const request = (url: string, method: string, path: string, body = '', headers = JSON_HEADERS): Buffer =>
+  rawRequest(url, method, path, headers, body);
 
 /** Requests that must be refused, with the status each must get. */
-const REFUSED: readonly (readonly [Buffer, number])[] = [
-  [request('POST', '/event', '{"userId":"u","value":"1"}'), 400],
-  [request('POST', '/event', '{"userId":"","value":1}'), 400],
-  [request('POST', '/event', '{"userId":"u"}'), 400],
-  [request('POST', '/event', '{"userId":"u","value":1e400}'), 400],
-  [request('POST', '/event', 'userId=u&value=1'), 400],
-  [request('POST', '/event', ''), 400],
-  [request('POST', '/event', '\ufeff{"userId":"u","value":1}'), 400],
-  [request('POST', '/event', '{"userId":"u","value":1}', 'content-type: text/plain\r\n'), 415],
-  [request('GET', '/event'), 405],
-  [request('POST', '/stats', '{}'), 405],
-  [request('POST', '/nope', '{"userId":"u","value":1}'), 404],
-  [request('POST', '/reset', ''), 404],
-  [request('POST', '/events', '{"userId":"u","value":1}'), 400],
+const REFUSED: readonly (readonly [(url: string) => Buffer, number])[] = [
+  [(url) => request(url, 'POST', '/event', '{"userId":"u","value":"1"}'), 400],
+  [(url) => request(url, 'POST', '/event', '{"userId":"","value":1}'), 400],
+  [(url) => request(url, 'POST', '/event', '{"userId":"u"}'), 400],
+  [(url) => request(url, 'POST', '/event', '{"userId":"u","value":1e400}'), 400],
+  [(url) => request(url, 'POST', '/event', 'userId=u&value=1'), 400],
+  [(url) => request(url, 'POST', '/event', ''), 400],
+  [(url) => request(url, 'POST', '/event', '\ufeff{"userId":"u","value":1}'), 400],
+  [
+    (url) => request(url, 'POST', '/event', '{"userId":"u","value":1}', { 'content-type': 'text/plain' }),
+    415,
+  ],
+  [(url) => request(url, 'GET', '/event'), 405],
+  [(url) => request(url, 'POST', '/stats', '{}'), 405],
+  [(url) => request(url, 'POST', '/nope', '{"userId":"u","value":1}'), 404],
+  [(url) => request(url, 'POST', '/reset', ''), 404],
+  [(url) => request(url, 'POST', '/events', '{"userId":"u","value":1}'), 400],
 ];
 
 interface Tally {
@@ -125,11 +124,11 @@ class Soak {
   }
 
   /** Runs `step` on a kept-alive connection until the deadline, reconnecting when it closes. */
-  async loop(kind: string, step: (connection: Connection) => Promise<void>): Promise<void> {
+  async loop(kind: string, step: (connection: RawConnection) => Promise<void>): Promise<void> {
     while (this.running) {
-      let connection: Connection;
+      let connection: RawConnection;
       try {
-        connection = await Connection.open(this.url);
+        connection = await RawConnection.open(this.url);
       } catch (error) {
         this.unexpected(kind, `connect: ${(error as { code?: string }).code ?? error}`);
         await sleep(100);
@@ -145,30 +144,32 @@ class Soak {
     }
   }
 
-  good = (connection: Connection): Promise<void> =>
-    this.#exchange(connection, 'good', [randomEvent()], (events) => postEvent(JSON.stringify(events[0])));
+  good = (connection: RawConnection): Promise<void> =>
+    this.#exchange(connection, 'good', [randomEvent()], (events) =>
+      postEvent(connection.url, JSON.stringify(events[0])),
+    );
 
-  refused = async (connection: Connection): Promise<void> => {
-    const [bytes, status] = REFUSED[Math.floor(Math.random() * REFUSED.length)] as readonly [Buffer, number];
-    const [answer] = await connection.send(bytes);
+  refused = async (connection: RawConnection): Promise<void> => {
+    const [bytes, status] = REFUSED[Math.floor(Math.random() * REFUSED.length)] as (typeof REFUSED)[number];
+    const [answer] = await connection.send(bytes(connection.url));
     this.count('refused');
     if (answer?.status !== status) this.unexpected('refused', `${answer?.status} instead of ${status}`);
   };
 
-  batch = async (connection: Connection): Promise<void> => {
+  batch = async (connection: RawConnection): Promise<void> => {
     const events = Array.from({ length: 1 + Math.floor(Math.random() * 50) }, randomEvent);
     const ndjson = Math.random() < 0.5;
     const body = ndjson ? events.map((event) => JSON.stringify(event)).join('\n') : JSON.stringify(events);
-    const headers = ndjson ? 'content-type: application/x-ndjson\r\n' : JSON_TYPE;
+    const headers = ndjson ? { 'content-type': 'application/x-ndjson' } : JSON_HEADERS;
     if (Math.random() < 0.1) {
       // One bad event spoils the batch: all or nothing.
       const bad = JSON.stringify([...events, { userId: 'bad', value: 'x' }]);
-      const [answer] = await connection.send(request('POST', '/events', bad));
+      const [answer] = await connection.send(request(connection.url, 'POST', '/events', bad));
       this.count('bad batches');
       if (answer?.status !== 400) this.unexpected('bad batch', answer?.status ?? 'none');
       return;
     }
-    const [answer] = await connection.send(request('POST', '/events', body, headers));
+    const [answer] = await connection.send(request(connection.url, 'POST', '/events', body, headers));
     this.count('batches');
     if (answer?.status === 200 && answer.body.toString() === `{"accepted":${events.length}}`) {
       this.count('batched events', events.length);
@@ -179,10 +180,12 @@ class Soak {
   };
 
   /** Sixteen events and a `/stats` in one write: answered in order, all 200. */
-  pipelined = async (connection: Connection): Promise<void> => {
+  pipelined = async (connection: RawConnection): Promise<void> => {
     const events = Array.from({ length: 16 }, randomEvent);
     const bytes = [...events.slice(0, 8), undefined, ...events.slice(8)]
-      .map((event) => (event ? postEvent(JSON.stringify(event)) : 'GET /stats HTTP/1.1\r\nhost: x\r\n\r\n'))
+      .map((event) =>
+        event ? postEvent(connection.url, JSON.stringify(event)) : getRequest(connection.url, '/stats'),
+      )
       .join('');
     const answers = await connection.send(bytes, 17);
     this.count('pipelined bursts');
@@ -196,11 +199,16 @@ class Soak {
   };
 
   /** Too large by Content-Length, or as a chunked body past 4 KiB: 413 and the connection closed. */
-  oversized = async (connection: Connection): Promise<void> => {
+  oversized = async (connection: RawConnection): Promise<void> => {
     const chunked = Math.random() < 0.5;
     const bytes = chunked
       ? `POST /event HTTP/1.1\r\nhost: x\r\n${JSON_TYPE}transfer-encoding: chunked\r\n\r\n${'1000\r\n'}${'x'.repeat(4096)}\r\n${'10\r\n'}${'y'.repeat(16)}\r\n`
-      : request('POST', '/event', JSON.stringify({ userId: 'big', value: 1, pad: 'x'.repeat(5000) }));
+      : request(
+          connection.url,
+          'POST',
+          '/event',
+          JSON.stringify({ userId: 'big', value: 1, pad: 'x'.repeat(5000) }),
+        );
     const [answer] = await connection.send(bytes);
     this.count('oversized');
     if (answer?.status !== 413) this.unexpected('oversized', answer?.status ?? 'none');
@@ -228,8 +236,8 @@ class Soak {
   }
 
   /** Reads `/stats` all along: it must never go backwards. */
-  stats = async (connection: Connection): Promise<void> => {
-    const [answer] = await connection.send('GET /stats HTTP/1.1\r\nhost: x\r\n\r\n');
+  stats = async (connection: RawConnection): Promise<void> => {
+    const [answer] = await connection.send(getRequest(connection.url, '/stats'));
     this.count('stats reads');
     if (answer?.status !== 200) return this.unexpected('stats', answer?.status ?? 'none');
     const { totalRequests } = JSON.parse(answer.body.toString()) as { totalRequests: number };
@@ -240,7 +248,7 @@ class Soak {
   #lastTotal = 0;
 
   async #exchange(
-    connection: Connection,
+    connection: RawConnection,
     kind: string,
     events: readonly Event[],
     bytes: (events: readonly Event[]) => string,
@@ -257,10 +265,10 @@ async function sampleMemory(
   server: ServerChild,
   soak: Soak,
   warmUpMs: number,
-): Promise<{ warm: Memory; samples: Memory[] }> {
+): Promise<{ warm: HeapMemory; samples: HeapMemory[] }> {
   const started = Date.now();
-  const samples: Memory[] = [];
-  let warm: Memory | undefined;
+  const samples: HeapMemory[] = [];
+  let warm: HeapMemory | undefined;
   while (soak.running) {
     await sleep(SAMPLE_EVERY_MS);
     if (!soak.running) break;

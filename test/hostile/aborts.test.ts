@@ -6,18 +6,18 @@
  * not grow once warm. HOSTILE_ABORTS sets how many (100,000 for the long run; CI does fewer).
  */
 import { connect } from 'node:net';
-import { describe, expect, it } from 'vitest';
 import {
   type AdapterName,
-  adapterNames,
-  Connection,
-  type Memory,
-  MiB,
-  pool,
+  type HeapMemory,
   postEvent,
+  RawConnection,
   type ServerChild,
   startServerChild,
-} from './harness.js';
+  testAdapters,
+} from '@1mrc/testkit';
+import { describe, expect, it } from 'vitest';
+import { MiB } from './limits.js';
+import { pool } from './load.js';
 
 const ABORTS = Number(process.env['HOSTILE_ABORTS'] ?? 3_000);
 const CONCURRENCY = 64;
@@ -58,13 +58,13 @@ function abort(url: string, bytes: string, reset: boolean): Promise<void> {
 }
 
 /** Runs aborts number `from` to `to` (exclusive), with a good event every `GOOD_EVERY`; returns how many were answered 200. */
-async function run(server: ServerChild, good: Connection, from: number, to: number): Promise<number> {
+async function run(server: ServerChild, good: RawConnection, from: number, to: number): Promise<number> {
   let acked = 0;
   const indexes = Array.from({ length: to - from }, (_, k) => from + k);
   await pool(indexes, CONCURRENCY, async (i) => {
     await abort(server.url, HALF_REQUESTS[i % HALF_REQUESTS.length] as string, i % 2 === 1);
     if (i % GOOD_EVERY === 0) {
-      const [answer] = await good.send(postEvent(`{"userId":"good_${i % 7}","value":${i % 10}}`));
+      const [answer] = await good.send(postEvent(server.url, `{"userId":"good_${i % 7}","value":${i % 10}}`));
       if (answer?.status === 200) acked++;
     }
   });
@@ -76,12 +76,12 @@ const mib = (bytes: number): string => (bytes / MiB).toFixed(1);
 async function aborts(adapter: AdapterName): Promise<void> {
   const server = await startServerChild(adapter, {});
   try {
-    const good = await Connection.open(server.url);
+    const good = await RawConnection.open(server.url);
     const started = Date.now();
     let acked = await run(server, good, 0, WARM_UP);
-    const warm: Memory = await server.memory();
+    const warm: HeapMemory = await server.memory();
     acked += await run(server, good, WARM_UP, ABORTS);
-    const end: Memory = await server.memory();
+    const end: HeapMemory = await server.memory();
     const seconds = (Date.now() - started) / 1000;
     good.destroy();
     const final = await server.close();
@@ -102,7 +102,7 @@ async function aborts(adapter: AdapterName): Promise<void> {
 }
 
 describe('aborted requests', () => {
-  for (const adapter of adapterNames) {
+  for (const adapter of testAdapters) {
     it(
       `${adapter}: ${ABORTS} requests cut off mid-way: none counted, no growth, still serving`,
       () => aborts(adapter),

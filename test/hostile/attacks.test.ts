@@ -4,22 +4,14 @@
  * and never a desync: most carry a valid `POST /event` hidden where a parser that framed the
  * request another way would read it as the next request, and that event must not be counted.
  */
-import { describe, expect, it } from 'vitest';
-import {
-  adapterNames,
-  cutOffLimitMs,
-  HEAD_REFUSALS,
-  healthy,
-  LEAK,
-  type Outcome,
-  postEvent,
-  readStats,
-  TEST_TIMEOUTS,
-  talk,
-  withServer,
-} from './harness.js';
 
-const HIDDEN = postEvent('{"userId":"smuggled","value":1}');
+import { healthy, type Outcome, postEvent, readStats, talk, testAdapters, withServer } from '@1mrc/testkit';
+import { describe, expect, it } from 'vitest';
+import { cutOffLimitMs, HEAD_REFUSALS, LEAK, TEST_TIMEOUTS } from './limits.js';
+
+/** The attack bytes are fixed, Host included (`x`, as in the heads below): the servers serve any Host. */
+const PAYLOAD_ORIGIN = 'http://x';
+const HIDDEN = postEvent(PAYLOAD_ORIGIN, '{"userId":"smuggled","value":1}');
 const n = HIDDEN.length;
 
 /** Each is one write: the head, then the hidden request where some parser would look for the next one. */
@@ -71,7 +63,7 @@ function expectRefused(outcome: Outcome, what: string): void {
   }
 }
 
-for (const adapter of adapterNames) {
+for (const adapter of testAdapters) {
   // Each test on its own server, so they can run at once (on uWS some wait out its timeout).
   describe.concurrent(`HTTP attacks: ${adapter}`, () => {
     const waitMs = cutOffLimitMs(adapter);
@@ -80,10 +72,14 @@ for (const adapter of adapterNames) {
       withServer(adapter, TEST_TIMEOUTS, async (server) => {
         // Shows the checks below can fail: the same bytes, framed plainly, are one and two events.
         const alone = await talk(server.url, HIDDEN, { waitMs, answers: 1 });
-        const pipelined = await talk(server.url, postEvent('{"userId":"plain","value":1}') + HIDDEN, {
-          waitMs,
-          answers: 2,
-        });
+        const pipelined = await talk(
+          server.url,
+          postEvent(server.url, '{"userId":"plain","value":1}') + HIDDEN,
+          {
+            waitMs,
+            answers: 2,
+          },
+        );
         expect(alone.answers.map((answer) => answer.status)).toEqual([200]);
         expect(pipelined.answers.map((answer) => answer.status)).toEqual([200, 200]);
         expect(await readStats(server.url)).toEqual({ totalRequests: 3, uniqueUsers: 2, sum: 3, avg: 1 });
@@ -118,10 +114,10 @@ for (const adapter of adapterNames) {
         // nothing else is (a 400 for a counted event would make its client send it again).
         const big = JSON.stringify({ userId: 'big', value: 1, pad: 'x'.repeat(5000) });
         const writes = [
-          postEvent('{"userId":"closer","value":1}', { connection: 'close' }) +
-            postEvent('{"userId":"behind","value":1}'),
-          postEvent(big) + postEvent('{"userId":"behind","value":1}'),
-          `${postEvent('{"userId":"closer","value":1}', { connection: 'close' })}GARBAGE\r\n\r\n`,
+          postEvent(server.url, '{"userId":"closer","value":1}', { connection: 'close' }) +
+            postEvent(server.url, '{"userId":"behind","value":1}'),
+          postEvent(server.url, big) + postEvent(server.url, '{"userId":"behind","value":1}'),
+          `${postEvent(server.url, '{"userId":"closer","value":1}', { connection: 'close' })}GARBAGE\r\n\r\n`,
         ];
         let acknowledged = 0;
         for (const bytes of writes) {
@@ -138,9 +134,13 @@ for (const adapter of adapterNames) {
           const big = `x-big: ${'a'.repeat(1 << 20)}\r\n`;
           const headers = Array.from({ length: 3000 }, (_, i) => `x-${i}: 1\r\n`).join('');
           const [oneWrite, many, spread] = await Promise.all([
-            talk(server.url, postEvent('{"userId":"big","value":1}').replace('\r\n', `\r\n${big}`), {
-              waitMs,
-            }),
+            talk(
+              server.url,
+              postEvent(server.url, '{"userId":"big","value":1}').replace('\r\n', `\r\n${big}`),
+              {
+                waitMs,
+              },
+            ),
             talk(server.url, `GET /health HTTP/1.1\r\nhost: x\r\n${headers}\r\n`, { waitMs }),
             // Writes 20 ms apart arrive as several reads: uWS keeps at most 4 KiB of a head across reads.
             talk(server.url, `POST /event HTTP/1.1\r\nhost: x\r\nx-big: ${'a'.repeat(64 << 10)}\r\n`, {

@@ -6,7 +6,8 @@
  * connection was answered (or failed), and `stopped {…}` once each had its last answer.
  */
 import { createInterface } from 'node:readline';
-import { type Answer, Connection, openFileLimit, postEvent, sleep } from './harness.js';
+import { type Answer, openFileLimit, postEvent, RawConnection } from '@1mrc/testkit';
+import { sleep } from './load.js';
 
 const [url = '', countArg = '0', pauseArg = '0'] = process.argv.slice(2);
 const fileLimit = openFileLimit(process.pid) ?? Number.POSITIVE_INFINITY;
@@ -31,16 +32,16 @@ const fail = (error: unknown): void => {
 
 /** One connection's life; resolves once it is stopped (or broken). */
 async function run(i: number, connected: () => void): Promise<void> {
-  let connection: Connection;
+  let connection: RawConnection;
   try {
-    connection = await Connection.open(url);
+    connection = await RawConnection.open(url);
   } catch (error) {
     fail(error);
     return;
   } finally {
     connected();
   }
-  const request = postEvent(`{"userId":"c${i}","value":1}`);
+  const request = postEvent(url, `{"userId":"c${i}","value":1}`);
   try {
     for (let first = true; !stopping; first = false) {
       const [answer] = await connection.send(request);

@@ -6,8 +6,9 @@
  */
 
 import { createStats, type EventStore } from '@1mrc/core';
+import { postEvent, RawConnection, rawRequest, readStats, testAdapters, withServer } from '@1mrc/testkit';
 import { describe, expect, it } from 'vitest';
-import { adapterNames, Connection, LEAK, postEvent, readStats, withServer } from './harness.js';
+import { LEAK } from './limits.js';
 
 const INTERNAL = '{"error":{"code":"INTERNAL","message":"internal error"}}';
 const TOKEN = 'hostile-token';
@@ -82,19 +83,21 @@ function brokenStore(): {
   };
 }
 
-const REQUESTS: Readonly<Record<StoreMethod, string>> = {
-  record: postEvent('{"userId":"u","value":1}'),
-  recordBatch: `POST /events HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: 26\r\n\r\n[{"userId":"u","value":1}]`,
-  snapshot: 'GET /stats HTTP/1.1\r\nhost: x\r\n\r\n',
-  reset: `POST /reset HTTP/1.1\r\nhost: x\r\nauthorization: Bearer ${TOKEN}\r\ncontent-length: 0\r\n\r\n`,
+/** The request that reaches each store method. */
+const REQUESTS: Readonly<Record<StoreMethod, (url: string) => Uint8Array | string>> = {
+  record: (url) => postEvent(url, '{"userId":"u","value":1}'),
+  recordBatch: (url) => rawRequest(url, 'POST', '/events', JSON_TYPE, '[{"userId":"u","value":1}]'),
+  snapshot: (url) => rawRequest(url, 'GET', '/stats'),
+  reset: (url) => rawRequest(url, 'POST', '/reset', { authorization: `Bearer ${TOKEN}` }, ''),
 };
+const JSON_TYPE = { 'content-type': 'application/json' };
 
-for (const adapter of adapterNames) {
+for (const adapter of testAdapters) {
   describe(`exceptions: ${adapter}`, () => {
     it('every store method, every way of failing: 500 with the contract bytes, then business as usual', () => {
       const { store, breakOn, heal } = brokenStore();
       return withServer(adapter, { store, resetToken: TOKEN }, async (server) => {
-        const connection = await Connection.open(server.url);
+        const connection = await RawConnection.open(server.url);
         const cases: [StoreMethod, string, () => unknown][] = [];
         for (const method of Object.keys(REQUESTS) as StoreMethod[]) {
           for (const fault of Object.keys(FAULTS) as Fault[]) {
@@ -106,7 +109,7 @@ for (const adapter of adapterNames) {
         for (const [method, name, fault] of cases) {
           breakOn(method, fault);
           // On one kept-alive connection: a failure must not break the connection either.
-          const [answer] = await connection.send(REQUESTS[method]);
+          const [answer] = await connection.send(REQUESTS[method](server.url));
           heal();
           const body = answer?.body.toString('latin1');
           expect({ method, name, status: answer?.status, body }).toEqual({
@@ -117,7 +120,7 @@ for (const adapter of adapterNames) {
           });
           expect(body).not.toMatch(LEAK);
           // The server goes on: the next event is answered and counted, exactly once.
-          const [next] = await connection.send(postEvent(`{"userId":"after","value":2}`));
+          const [next] = await connection.send(postEvent(connection.url, `{"userId":"after","value":2}`));
           expect(next?.status).toBe(200);
         }
         connection.destroy();

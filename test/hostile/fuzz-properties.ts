@@ -12,22 +12,14 @@
 
 import { createStats, parseBatch, parseEvent } from '@1mrc/core';
 import { type ContractError, HTTP_STATUS } from '@1mrc/core/http';
+import { type Answer, healthy, RawConnection, rawRequest, readStats, talk } from '@1mrc/testkit';
 
 type Result<T> =
   | { readonly ok: true; readonly value: T }
   | { readonly ok: false; readonly error: ContractError };
 
 import fc from 'fast-check';
-import {
-  type Answer,
-  CONTRACT_STATUSES,
-  Connection,
-  HEAD_REFUSALS,
-  healthy,
-  LEAK,
-  readStats,
-  talk,
-} from './harness.js';
+import { CONTRACT_STATUSES, HEAD_REFUSALS, LEAK } from './limits.js';
 
 const encoder = new TextEncoder();
 const EVENT_LIMIT = 4 * 1024;
@@ -117,11 +109,9 @@ const bodyCase: fc.Arbitrary<BodyCase> = fc.oneof(
   ndjsonBody.map((body) => ({ route: 'ndjson' as const, body })),
 );
 
-function request({ route, body }: BodyCase): Uint8Array {
+function request(url: string, { route, body }: BodyCase): Uint8Array {
   const type = route === 'ndjson' ? 'application/x-ndjson' : 'application/json';
-  const path = route === 'event' ? '/event' : '/events';
-  const head = `POST ${path} HTTP/1.1\r\nhost: 127.0.0.1\r\ncontent-type: ${type}\r\ncontent-length: ${body.byteLength}\r\n\r\n`;
-  return Buffer.concat([Buffer.from(head, 'latin1'), body]);
+  return rawRequest(url, 'POST', route === 'event' ? '/event' : '/events', { 'content-type': type }, body);
 }
 
 /** What the contract must answer for `body`, from the core's own parsers. */
@@ -169,14 +159,14 @@ export function bodiesProperty(url: string): {
 } {
   const reference = createStats();
   const counts = { sent: 0, accepted: 0 };
-  let connection: Connection | undefined;
+  let connection: RawConnection | undefined;
   const property = fc.asyncProperty(
     fc.array(bodyCase, { minLength: 1, maxLength: 8 }),
     fc.boolean(),
     async (cases, pipelined) => {
-      if (connection === undefined || connection.closed) connection = await Connection.open(url);
+      if (connection === undefined || connection.closed) connection = await RawConnection.open(url);
       const answers = pipelined
-        ? await connection.send(Buffer.concat(cases.map(request)), cases.length)
+        ? await connection.send(Buffer.concat(cases.map((bodyCase) => request(url, bodyCase))), cases.length)
         : await sequentially(connection, cases);
       cases.forEach((bodyCase, i) => {
         const accepted = checkAnswer(bodyCase, answers[i]);
@@ -194,9 +184,9 @@ export function bodiesProperty(url: string): {
   return { property, counts, close: () => connection?.destroy() };
 }
 
-async function sequentially(connection: Connection, cases: readonly BodyCase[]): Promise<Answer[]> {
+async function sequentially(connection: RawConnection, cases: readonly BodyCase[]): Promise<Answer[]> {
   const answers: Answer[] = [];
-  for (const bodyCase of cases) answers.push(...(await connection.send(request(bodyCase))));
+  for (const bodyCase of cases) answers.push(...(await connection.send(request(connection.url, bodyCase))));
   return answers;
 }
 

@@ -1,24 +1,23 @@
 /**
  * The fuzzing properties (fuzz-properties.ts), briefly, on every adapter: `pnpm fuzz` runs them
- * longer. FC_NUM_RUNS sets the runs; FC_SEED replays a failure (fast-check prints the seed).
+ * longer. FC_NUM_RUNS sets the runs; FC_SEED and FC_PATH replay a failure (fast-check prints them).
  */
+
+import { fcParams, testAdapters, withServer } from '@1mrc/testkit';
 import fc from 'fast-check';
 import { describe, it } from 'vitest';
 import { bodiesProperty, headsProperty } from './fuzz-properties.js';
-import { adapterNames, TEST_TIMEOUTS, withServer } from './harness.js';
-
-const runs = Number(process.env['FC_NUM_RUNS'] ?? 100);
-const seed = process.env['FC_SEED'] === undefined ? {} : { seed: Number(process.env['FC_SEED']) };
+import { TEST_TIMEOUTS } from './limits.js';
 
 describe.concurrent('fuzzing', () => {
-  for (const adapter of adapterNames) {
+  for (const adapter of testAdapters) {
     it(
       `${adapter}: arbitrary bodies get the parsers' verdict, and only accepted ones count`,
       () =>
         withServer(adapter, TEST_TIMEOUTS, async (server) => {
           const { property, close } = bodiesProperty(server.url);
           try {
-            await fc.assert(property, { numRuns: runs, ...seed });
+            await fc.assert(property, fcParams(100));
           } finally {
             close();
           }
@@ -31,10 +30,7 @@ describe.concurrent('fuzzing', () => {
       () =>
         withServer(adapter, TEST_TIMEOUTS, async (server) => {
           // Heads are slower (each batch waits for silent connections): a fifth of the runs.
-          await fc.assert(headsProperty(server.url, 300), {
-            numRuns: Math.max(1, Math.round(runs / 5)),
-            ...seed,
-          });
+          await fc.assert(headsProperty(server.url, 300), fcParams(100, 1 / 5));
         }),
       120_000,
     );

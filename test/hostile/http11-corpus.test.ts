@@ -10,8 +10,8 @@
 import { connect } from 'node:net';
 import { createStats } from '@1mrc/core';
 import { createContract, HTTP_STATUS, isContractErrorCode, type Reply } from '@1mrc/core/http';
+import { type AdapterName, type Outcome, readStats, talk, testAdapters, withServer } from '@1mrc/testkit';
 import { afterAll, describe, expect, it } from 'vitest';
-import { type AdapterName, adapterNames, type Outcome, readStats, talk, withServer } from './harness.js';
 import { CORPUS, type CorpusCase } from './http11-corpus.js';
 
 /**
@@ -102,7 +102,7 @@ function summary(outcome: Outcome): string {
   return `${statuses || 'no answer'}${outcome.closed ? ', closed' : ''}`;
 }
 
-for (const adapter of adapterNames) {
+for (const adapter of testAdapters) {
   describe.concurrent(`HTTP/1.1 corpus: ${adapter}`, () => {
     const seen = new Map<string, string>();
     afterAll(() => {
@@ -179,7 +179,7 @@ describe('one answer from the contract, the same on every adapter', () => {
     const heads = ['transfer-encoding: gzip', 'content-length: 0\r\ncontent-length: 0'];
     for (const head of heads) {
       const bytes = `POST /event HTTP/1.1\r\nhost: 127.0.0.1\r\n${head}\r\n\r\n`;
-      for (const adapter of adapterNames)
+      for (const adapter of testAdapters)
         expect(await answerOf(adapter, bytes), `${adapter} ${head}`).toEqual(want);
     }
   });
@@ -200,7 +200,7 @@ describe('one answer from the contract, the same on every adapter', () => {
     );
     const bytes =
       'HEAD /event HTTP/1.1\r\nhost: 127.0.0.1\r\n\r\nGET /health HTTP/1.1\r\nhost: 127.0.0.1\r\n\r\n';
-    for (const adapter of adapterNames) {
+    for (const adapter of testAdapters) {
       const answer = await withServer(adapter, {}, (server) => headAnswer(server.url, bytes));
       expect(answer, adapter).toMatch(want);
     }

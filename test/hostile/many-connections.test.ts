@@ -4,17 +4,18 @@
  * hold both ends (both need their open-file limit raised; see `startChild`). Every connection
  * must be answered, every event counted, and the server's memory for them stay within a bound.
  */
-import { describe, expect, it } from 'vitest';
+
 import {
   type AdapterName,
-  adapterNames,
-  drive,
-  MiB,
   openFileLimit,
   postEvent,
   startChild,
   startServerChild,
-} from './harness.js';
+  testAdapters,
+} from '@1mrc/testkit';
+import { describe, expect, it } from 'vitest';
+import { MiB } from './limits.js';
+import { drive } from './load.js';
 
 const WANTED = Number(process.env['HOSTILE_CONNECTIONS'] ?? 10_000);
 const PAUSE_MS = 3_000;
@@ -32,7 +33,9 @@ async function manyConnections(adapter: AdapterName): Promise<void> {
   const server = await startServerChild(adapter, {}, 65_536);
   let client: ReturnType<typeof startChild> | undefined;
   try {
-    const warmUp = await drive(server.url, 8, WARM_UP, (i) => postEvent(`{"userId":"w${i % 50}","value":1}`));
+    const warmUp = await drive(server.url, 8, WARM_UP, (i) =>
+      postEvent(server.url, `{"userId":"w${i % 50}","value":1}`),
+    );
     expect(warmUp.statuses).toEqual({ 200: WARM_UP });
     const before = await server.memory();
 
@@ -86,7 +89,7 @@ async function manyConnections(adapter: AdapterName): Promise<void> {
 }
 
 describe('many connections', () => {
-  for (const adapter of adapterNames) {
+  for (const adapter of testAdapters) {
     it(
       `${adapter}: ${WANTED} keep-alive connections at once are all served`,
       () => manyConnections(adapter),

@@ -4,16 +4,16 @@
  * host listens on the loopback address only (read from the kernel's socket table).
  */
 import { readFileSync } from 'node:fs';
-import { describe, expect, it } from 'vitest';
 import {
   ADAPTERS,
   type AdapterName,
-  adapterNames,
-  Connection,
   postEvent,
+  RawConnection,
   readStats,
+  testAdapters,
   withServer,
-} from './harness.js';
+} from '@1mrc/testkit';
+import { describe, expect, it } from 'vitest';
 
 const TOKEN = 'correct horse battery staple';
 
@@ -41,12 +41,12 @@ function listeningAddresses(port: number): string[] {
   return found;
 }
 
-for (const adapter of adapterNames) {
+for (const adapter of testAdapters) {
   describe(`security: ${adapter}`, () => {
     it('without a token, /reset does not exist: 404 whatever the method or header', () =>
       withServer(adapter, {}, async (server) => {
-        const connection = await Connection.open(server.url);
-        await connection.send(postEvent('{"userId":"kept","value":1}'));
+        const connection = await RawConnection.open(server.url);
+        await connection.send(postEvent(server.url, '{"userId":"kept","value":1}'));
         for (const request of [
           resetWith(undefined),
           resetWith(`Bearer ${TOKEN}`),
@@ -61,8 +61,8 @@ for (const adapter of adapterNames) {
 
     it('with a token: 401 for none, a wrong one, a prefix, a longer one, another scheme; 200 for it', () =>
       withServer(adapter, { resetToken: TOKEN }, async (server) => {
-        const connection = await Connection.open(server.url);
-        await connection.send(postEvent('{"userId":"kept","value":1}'));
+        const connection = await RawConnection.open(server.url);
+        await connection.send(postEvent(server.url, '{"userId":"kept","value":1}'));
         const wrong = [
           undefined,
           '',

@@ -8,9 +8,16 @@
  */
 
 import { createStats } from '@1mrc/core';
+import {
+  type AdapterName,
+  ConnectionClosed,
+  exampleCommand,
+  postEvent,
+  RawConnection,
+  startServerProcess,
+  testAdapters,
+} from '@1mrc/testkit';
 import { describe, expect, it } from 'vitest';
-import { exampleCommand, startServerProcess } from '../../packages/client/src/server-process.js';
-import { type AdapterName, adapterNames, Connection, ConnectionClosed, postEvent } from './harness.js';
 
 const CLIENTS = 32;
 /** SIGTERM once this many events were acknowledged. */
@@ -33,9 +40,9 @@ async function shutdownUnderLoad(adapter: AdapterName): Promise<void> {
 
   const client = async (): Promise<void> => {
     for (;;) {
-      let connection: Connection;
+      let connection: RawConnection;
       try {
-        connection = await Connection.open(server.url);
+        connection = await RawConnection.open(server.url);
       } catch {
         return; // Refused: the server stopped listening.
       }
@@ -44,7 +51,7 @@ async function shutdownUnderLoad(adapter: AdapterName): Promise<void> {
           const i = next++;
           const event = { userId: `user_${i % 1000}`, value: (i % 97) * 1.5 };
           try {
-            const [answer] = await connection.send(postEvent(JSON.stringify(event)));
+            const [answer] = await connection.send(postEvent(connection.url, JSON.stringify(event)));
             if (answer?.status === 200) {
               tally.acked++;
               reference.record(event.userId, event.value);
@@ -97,7 +104,7 @@ async function shutdownUnderLoad(adapter: AdapterName): Promise<void> {
 }
 
 describe('graceful shutdown under load', () => {
-  for (const adapter of adapterNames) {
+  for (const adapter of testAdapters) {
     it(
       `${adapter}: every acknowledged event is in the final snapshot`,
       () => shutdownUnderLoad(adapter),

@@ -1,21 +1,13 @@
 import { Writable } from 'node:stream';
 import { oneMrcPlugin, serve } from '@1mrc/adapter-fastify';
 import { createStats } from '@1mrc/core';
-import { createContract } from '@1mrc/core/http';
+import { contractReply, describeAdapterBehaviour, gatedStore, talk } from '@1mrc/testkit';
 import Fastify, { type FastifyInstance } from 'fastify';
-import { afterEach, describe, expect, it, vi } from 'vitest';
-import { describeAdapter, gatedStore } from '../../adapter-node/test/behaviour.js';
-import { exchange } from '../../adapter-node/test/raw-http.js';
+import { afterEach, describe, expect, it } from 'vitest';
 
-describeAdapter('adapter-fastify', serve);
+describeAdapterBehaviour({ name: 'adapter-fastify', serve });
 
-const notFound = new TextDecoder().decode(
-  (
-    createContract({ store: createStats() }).route({ method: 'GET', url: '/nope' }) as {
-      reply: { body: Uint8Array };
-    }
-  ).reply.body,
-);
+const notFound = (await contractReply({ method: 'GET', url: '/nope' })).body;
 
 const post = (url: string, body: string): Promise<Response> =>
   fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
@@ -111,7 +103,7 @@ describe('oneMrcPlugin on an instance you own', () => {
       await app.register(async (later) => later.addHook('preClose', async () => gated.release()));
     });
     const inFlight = [1, 2, 3].map((value) => post(`${url}/event`, JSON.stringify({ userId: 'a', value })));
-    await vi.waitFor(() => expect(gated.waiting()).toBe(3));
+    await gated.waitForPending(3);
     const closing = app?.close();
     const answers = await Promise.all(inFlight);
     expect(answers.map((a) => [a.status, a.headers.get('connection')])).toEqual(
@@ -137,8 +129,8 @@ describe('serve (fastify)', () => {
   it("answers a path the router cannot decode with the contract's 404", async () => {
     const server = await serve({ port: 0 });
     try {
-      const { responses } = await exchange(server.port, ['GET /event%zz HTTP/1.1\r\nHost: t\r\n\r\n'], 1);
-      expect(responses.map((r) => [r.status, r.body])).toEqual([[404, notFound]]);
+      const { answers } = await talk(server.url, 'GET /event%zz HTTP/1.1\r\nHost: t\r\n\r\n', { answers: 1 });
+      expect(answers.map((a) => [a.status, a.body.toString()])).toEqual([[404, notFound]]);
     } finally {
       await server.close();
     }

@@ -3,10 +3,10 @@ import type { AddressInfo } from 'node:net';
 import { createRequestListener, serve } from '@1mrc/adapter-node';
 import { createStats } from '@1mrc/core';
 import { createContract } from '@1mrc/core/http';
+import { describeAdapterBehaviour } from '@1mrc/testkit';
 import { describe, expect, it } from 'vitest';
-import { describeAdapter } from './behaviour.js';
 
-describeAdapter('adapter-node', serve);
+describeAdapterBehaviour({ name: 'adapter-node', serve });
 
 describe('createRequestListener', () => {
   it('serves the contract on an http.Server the caller owns', async () => {

@@ -4,13 +4,14 @@
  *
  * A failing property prints `{ seed, path }`; replay it with
  * `FC_SEED=<seed> FC_PATH=<path> pnpm vitest run packages/core/test/exact-sum.test.ts -t "<name>"`.
- * `FC_NUM_RUNS=5000` runs every property longer (see fc-params.ts).
+ * `FC_NUM_RUNS=5000` runs every property longer (see @1mrc/testkit/fc).
  */
+
+import { fcParams } from '@1mrc/testkit/fc';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ExactSum, type ExactSumState } from '../src/exact-sum.js';
 import { type Dyadic, exactSum, fromDouble, nearestDouble, times } from '../src/oracle.js';
-import { fcParams } from './fc-params.js';
 
 const MAX = Number.MAX_VALUE;
 const MIN = Number.MIN_VALUE;

@@ -9,6 +9,8 @@
  * A failing property prints `{ seed, path }`; replay it with
  * `FC_SEED=<seed> FC_PATH=<path> pnpm vitest run packages/core/test/oracle.test.ts -t "<name>"`.
  */
+
+import { fcParams } from '@1mrc/testkit/fc';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
@@ -21,7 +23,6 @@ import {
   times,
   ZERO,
 } from '../src/oracle.js';
-import { fcParams } from './fc-params.js';
 
 const MAX = Number.MAX_VALUE;
 const MIN = Number.MIN_VALUE;

@@ -16,6 +16,8 @@
  * A failing property prints `{ seed, path }`; replay it with
  * `FC_SEED=<seed> FC_PATH=<path> pnpm vitest run packages/core/test/stats-atomicity.test.ts -t "<name>"`.
  */
+
+import { fcParams } from '@1mrc/testkit/fc';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { StatsError } from '../src/errors.js';
@@ -23,7 +25,6 @@ import { ExactSum } from '../src/exact-sum.js';
 import { createStats, createStatsOn, type EngineParts, type Stats, type StatsState } from '../src/stats.js';
 import type { Event } from '../src/types.js';
 import { UserSet } from '../src/user-set.js';
-import { fcParams } from './fc-params.js';
 import { eventArb, expectSameSnapshot, referenceSnapshot } from './stats-arbitraries.js';
 
 class InjectedFailure extends Error {}

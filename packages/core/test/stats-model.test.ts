@@ -7,12 +7,13 @@
  * A failure prints `{ seed, path }` and the shrunk command list; replay with
  * `FC_SEED=<seed> FC_PATH=<path> pnpm vitest run packages/core/test/stats-model.test.ts`.
  */
+
+import { fcParams } from '@1mrc/testkit/fc';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { StatsError } from '../src/errors.js';
 import { createStats, type Stats } from '../src/stats.js';
 import type { Event } from '../src/types.js';
-import { fcParams } from './fc-params.js';
 import { badEventArb, eventArb, expectSameSnapshot, referenceSnapshot } from './stats-arbitraries.js';
 
 interface Model {

@@ -6,14 +6,15 @@
  *
  * A failing property prints `{ seed, path }`; replay it with
  * `FC_SEED=<seed> FC_PATH=<path> pnpm vitest run packages/core/test/stats.test.ts -t "<name>"`.
- * `FC_NUM_RUNS=2000` runs every property longer (see fc-params.ts).
+ * `FC_NUM_RUNS=2000` runs every property longer (see @1mrc/testkit/fc).
  */
+
+import { fcParams } from '@1mrc/testkit/fc';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { StatsError } from '../src/errors.js';
 import { createStats, type Stats, type StatsState } from '../src/stats.js';
 import type { Event } from '../src/types.js';
-import { fcParams } from './fc-params.js';
 import { badEventArb, eventArb, expectSameSnapshot, referenceSnapshot } from './stats-arbitraries.js';
 
 function fed(events: readonly Event[]): Stats {

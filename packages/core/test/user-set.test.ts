@@ -3,10 +3,11 @@
  * the hash-partitioned tree is built and walked. (The default spills at 2^23 ids; the capacity
  * bench, `pnpm bench:users`, goes past V8's 2^24-entry limit for real.)
  */
+
+import { fcParams } from '@1mrc/testkit/fc';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { UserSet } from '../src/user-set.js';
-import { fcParams } from './fc-params.js';
 
 type Op =
   | { readonly kind: 'add'; readonly id: string }

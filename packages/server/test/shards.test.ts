@@ -19,9 +19,9 @@ import {
   serveShard,
   type WorkerPort,
 } from '@1mrc/server/shards';
+import { fcParams } from '@1mrc/testkit/fc';
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
-import { fcParams } from '../../core/test/fc-params.js';
 
 /** One direction of an ordered link: messages queue up and arrive in order, one per delivery. */
 interface Pipe<T> {

@@ -1,22 +1,18 @@
 /**
  * The conformance suite against every adapter, each on its own server on port 0, and the
  * cross-adapter check: the same events give the same `/stats` bytes everywhere.
- * CONFORMANCE_RUNS raises the property's runs (default 100 per adapter).
+ * CONFORMANCE_RUNS raises the property's runs (default 100 per adapter); TEST_ADAPTERS=node,uws
+ * runs it on some adapters only.
  */
-
-import { serve as fastify } from '@1mrc/adapter-fastify';
-import { serve as node } from '@1mrc/adapter-node';
-import { serve as uws } from '@1mrc/adapter-uws';
-import { defineConformance, runConformance } from '@1mrc/client/conformance';
+import { defineConformance, runConformance } from '@1mrc/conformance';
 import { createStats } from '@1mrc/core';
 import { statsReply } from '@1mrc/core/http';
-import type { RunningServer, Serve, ServeOptions } from '@1mrc/server';
+import type { RunningServer, ServeOptions } from '@1mrc/server';
+import { ADAPTERS, testAdapters } from '@1mrc/testkit';
 import { afterAll, describe, expect, it } from 'vitest';
 import { type Mutation, serveMutant } from './contract-server.js';
 
-const ADAPTERS: Readonly<Record<string, Serve>> = { node, fastify, uws };
-const only = process.env['CONFORMANCE_ADAPTERS']?.split(',');
-const adapters = Object.entries(ADAPTERS).filter(([name]) => !only || only.includes(name));
+const adapters = testAdapters.map((name) => [name, ADAPTERS[name]] as const);
 const propertyRuns = Number(process.env['CONFORMANCE_RUNS'] ?? 100);
 
 /**
@@ -164,4 +160,51 @@ describe('the suite fails a server that breaks the contract', () => {
       expect(report.skipped).toEqual([]);
     });
   }
+});
+
+describe('a running server, tested by URL', () => {
+  it('with a reset token but tested without one: the /reset and zero-stats cases are skipped, saying which flag runs them', async () => {
+    const server = await serveMutant({ resetToken: 'kept-secret' });
+    try {
+      const report = await runConformance(server.url, { propertyRuns: 1 });
+      expect(report.failed).toEqual([]);
+      const reasons = new Set(report.skipped.map((s) => s.reason));
+      expect(report.skipped.map((s) => s.name)).toEqual(
+        expect.arrayContaining([
+          'POST /reset is 404 when no reset token is configured',
+          'POST /reset with a wrong token is 401',
+          'POST /reset with the right token answers 200 and zeroes /stats',
+        ]),
+      );
+      for (const reason of reasons) expect(reason).toMatch(/pass --reset-(token <token>|disabled)/);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('with its reset token: everything runs but the case for a server without /reset', async () => {
+    const server = await serveMutant({ resetToken: 'kept-secret' });
+    try {
+      const report = await runConformance(server.url, { propertyRuns: 1, resetToken: 'kept-secret' });
+      expect(report.failed).toEqual([]);
+      expect(report.skipped.map((s) => s.name)).toEqual([
+        'POST /reset is 404 when no reset token is configured',
+      ]);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('without /reset, said so: the 404 case runs and passes', async () => {
+    const server = await serveMutant({});
+    try {
+      const report = await runConformance(server.url, { propertyRuns: 1, resetDisabled: true });
+      expect(report.failed).toEqual([]);
+      expect(report.skipped.map((s) => s.name)).not.toContain(
+        'POST /reset is 404 when no reset token is configured',
+      );
+    } finally {
+      await server.close();
+    }
+  });
 });

@@ -1,12 +1,12 @@
 /**
  * A server in a process of its own, for the tests that measure its memory or need more file
  * descriptors than one process may hold. Run as
- * `node --expose-gc --conditions=source --import tsx test/hostile/server-child.ts <adapter> [options JSON]`.
+ * `node --expose-gc --conditions=source --import tsx packages/testkit/src/server-child.ts <adapter> [options JSON]`.
  * Prints `listening <url>`, then obeys one command per line on stdin: `memory` collects garbage
  * and prints `memory {"rss":…,"heapUsed":…}`; `close` drains, prints `final {snapshot}`, exits.
  */
 import { createInterface } from 'node:readline';
-import { ADAPTERS, isAdapterName } from './harness.js';
+import { ADAPTERS, isAdapterName } from './adapters.js';
 
 const [adapter = '', options = '{}'] = process.argv.slice(2);
 if (!isAdapterName(adapter)) throw new TypeError(`Expected an adapter name, got ${adapter}`);

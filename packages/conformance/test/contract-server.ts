@@ -4,7 +4,7 @@
  */
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { ServerUnderTest } from '@1mrc/client/conformance';
+import type { ServerUnderTest } from '@1mrc/conformance';
 import { createStats } from '@1mrc/core';
 import { createContract, type Reply, type RequestHead } from '@1mrc/core/http';
 import type { ServeOptions } from '@1mrc/server';

@@ -15,7 +15,7 @@ import {
   show,
   unchanged,
 } from './check.js';
-import { chunk, exchange, RawConnection, rawRequest } from './raw.js';
+import { chunk, exchange, RawConnection, rawRequest } from './raw-http.js';
 import type { Answer, CaseContext, CaseDefinition, Need } from './types.js';
 
 const EVENT = '{"userId":"user_1","value":499.5}';
@@ -41,9 +41,24 @@ const badEvent = (what: string, body: string, code: ErrorCode): CaseDefinition =
 
 /** The first answer to raw request bytes on a new connection. */
 const raw =
-  (bytes: Uint8Array) =>
+  (bytes: (url: string) => Uint8Array) =>
   async (context: CaseContext): Promise<Answer> =>
-    (await exchange(context.url, bytes))[0] as Answer;
+    (await exchange(context.url, bytes(context.url)))[0] as Answer;
+
+/** A client that writes `parts` (a request cut short), then hangs up. */
+const hangsUpMidBody = (framing: string, parts: (url: string) => readonly Uint8Array[]): CaseDefinition => ({
+  name: `a client that hangs up mid-body (${framing}) changes nothing and the server stays healthy`,
+  async run(context) {
+    await unchanged(context, async () => {
+      const connection = await RawConnection.open(context.url);
+      for (const part of parts(context.url)) connection.write(part);
+      await settle();
+      connection.destroy();
+      await settle();
+      await healthy(context);
+    });
+  },
+});
 
 const events = (n: number): string =>
   JSON.stringify(Array.from({ length: n }, (_, i) => ({ userId: `batch_${i % 7}`, value: i })));
@@ -69,8 +84,9 @@ const malformedJson: CaseDefinition[] = [
   badEvent('a raw control character in userId', '{"userId":"a\u0001b","value":1}', 'INVALID_JSON'),
   rejected(
     'POST /event rejects invalid UTF-8 bytes in userId (INVALID_JSON)',
-    raw(
+    raw((url) =>
       rawRequest(
+        url,
         'POST',
         '/event',
         JSON_TYPE,
@@ -85,8 +101,9 @@ const malformedJson: CaseDefinition[] = [
   ),
   rejected(
     'POST /event rejects an overlong UTF-8 encoding (INVALID_JSON)',
-    raw(
+    raw((url) =>
       rawRequest(
+        url,
         'POST',
         '/event',
         JSON_TYPE,
@@ -134,7 +151,9 @@ const wrongShape: CaseDefinition[] = [
 const framing: CaseDefinition[] = [
   rejected(
     'POST /event over 4 KiB is 413 from Content-Length alone, before the body is sent',
-    raw(rawRequest('POST', '/event', { ...JSON_TYPE, 'content-length': String(EVENT_BYTES + 1) })),
+    raw((url) =>
+      rawRequest(url, 'POST', '/event', { ...JSON_TYPE, 'content-length': String(EVENT_BYTES + 1) }),
+    ),
     'PAYLOAD_TOO_LARGE',
   ),
   rejected(
@@ -154,7 +173,10 @@ const framing: CaseDefinition[] = [
           // unread would make its close a reset, which may destroy the answer before we read it.
           const chunks = [chunk('{"userId":"user_1","value":1,"pad":"')];
           for (let sent = 0; sent <= EVENT_BYTES; sent += 512) chunks.push(chunk('x'.repeat(512)));
-          const head = rawRequest('POST', '/event', { ...JSON_TYPE, 'transfer-encoding': 'chunked' });
+          const head = rawRequest(context.url, 'POST', '/event', {
+            ...JSON_TYPE,
+            'transfer-encoding': 'chunked',
+          });
           connection.write(Buffer.concat([head, ...chunks]));
           expectError(await connection.answer(), 'PAYLOAD_TOO_LARGE');
         } finally {
@@ -165,7 +187,9 @@ const framing: CaseDefinition[] = [
   },
   rejected(
     'POST /events over 1 MiB is 413 from Content-Length alone',
-    raw(rawRequest('POST', '/events', { ...JSON_TYPE, 'content-length': String(BATCH_BYTES + 1) })),
+    raw((url) =>
+      rawRequest(url, 'POST', '/events', { ...JSON_TYPE, 'content-length': String(BATCH_BYTES + 1) }),
+    ),
     'PAYLOAD_TOO_LARGE',
   ),
   {
@@ -174,8 +198,14 @@ const framing: CaseDefinition[] = [
       await unchanged(context, async () => {
         // `{"userId":"user_1"` (18 bytes) is the body; `GET /health ...` must be read as a request.
         const bytes = Buffer.concat([
-          rawRequest('POST', '/event', { ...JSON_TYPE, 'content-length': '18' }, '{"userId":"user_1"'),
-          rawRequest('GET', '/health'),
+          rawRequest(
+            context.url,
+            'POST',
+            '/event',
+            { ...JSON_TYPE, 'content-length': '18' },
+            '{"userId":"user_1"',
+          ),
+          rawRequest(context.url, 'GET', '/health'),
         ]);
         const [first, second] = (await exchange(context.url, bytes, 2)) as [Answer, Answer];
         expectError(first, 'INVALID_JSON');
@@ -183,41 +213,23 @@ const framing: CaseDefinition[] = [
       });
     },
   },
-  {
-    name: 'a client that hangs up mid-body (Content-Length) changes nothing and the server stays healthy',
-    async run(context) {
-      await unchanged(context, async () => {
-        const connection = await RawConnection.open(context.url);
-        // What arrives is a complete event by itself; counting it would be counting a half request.
-        connection.write(rawRequest('POST', '/event', { ...JSON_TYPE, 'content-length': '100' }, EVENT));
-        await settle();
-        connection.destroy();
-        await settle();
-        await healthy(context);
-      });
-    },
-  },
-  {
-    name: 'a client that hangs up mid-body (chunked) changes nothing and the server stays healthy',
-    async run(context) {
-      await unchanged(context, async () => {
-        const connection = await RawConnection.open(context.url);
-        connection.write(rawRequest('POST', '/event', { ...JSON_TYPE, 'transfer-encoding': 'chunked' }));
-        connection.write(chunk(EVENT));
-        await settle();
-        connection.destroy();
-        await settle();
-        await healthy(context);
-      });
-    },
-  },
+  // What arrives is a complete event by itself; counting it would be counting a half request.
+  hangsUpMidBody('Content-Length', (url) => [
+    rawRequest(url, 'POST', '/event', { ...JSON_TYPE, 'content-length': '100' }, EVENT),
+  ]),
+  hangsUpMidBody('chunked', (url) => [
+    rawRequest(url, 'POST', '/event', { ...JSON_TYPE, 'transfer-encoding': 'chunked' }),
+    chunk(EVENT),
+  ]),
   {
     name: 'a malformed request head gets a 400 or a closed connection, and the server stays healthy',
     async run(context) {
       await unchanged(context, async () => {
         const connection = await RawConnection.open(context.url);
         try {
-          connection.write(rawRequest('POST', '/event', { ...JSON_TYPE, 'content-length': 'abc' }, EVENT));
+          connection.write(
+            rawRequest(context.url, 'POST', '/event', { ...JSON_TYPE, 'content-length': 'abc' }, EVENT),
+          );
           const closed = await connection.closedWithin(2_000);
           const answers = closed ? await connection.answers(0) : await connection.answers(1);
           const first = answers[0];

@@ -1,11 +1,14 @@
+#!/usr/bin/env node
 /**
- * `pnpm conformance --url http://127.0.0.1:8080 [--reset-token T] [--runs N] [--seed S]`:
+ * `1mrc-conformance --url http://127.0.0.1:8080 [--reset-token T | --reset-disabled] [--runs N] [--seed S]`
+ * (`pnpm conformance …` in this repository):
  * runs the conformance suite against a server that is already running; exits 1 on any failure.
  */
 import { parseArgs } from 'node:util';
 import { runConformance } from './index.js';
 
-const USAGE = 'usage: conformance --url <http://host:port> [--reset-token <token>] [--runs <n>] [--seed <n>]';
+const USAGE =
+  'usage: 1mrc-conformance --url <http://host:port> [--reset-token <token> | --reset-disabled] [--runs <n>] [--seed <n>]';
 
 function integer(name: string, text: string | undefined): number | undefined {
   if (text === undefined) return undefined;
@@ -19,6 +22,7 @@ async function main(): Promise<number> {
     options: {
       url: { type: 'string' },
       'reset-token': { type: 'string' },
+      'reset-disabled': { type: 'boolean' },
       runs: { type: 'string' },
       seed: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
@@ -32,6 +36,7 @@ async function main(): Promise<number> {
   const seed = integer('seed', values.seed);
   const report = await runConformance(values.url, {
     ...(values['reset-token'] === undefined ? {} : { resetToken: values['reset-token'] }),
+    ...(values['reset-disabled'] ? { resetDisabled: true } : {}),
     ...(runs === undefined ? {} : { propertyRuns: runs }),
     ...(seed === undefined ? {} : { propertySeed: seed }),
   });

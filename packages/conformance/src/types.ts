@@ -13,12 +13,7 @@ export interface ServerUnderTest {
  */
 export type StartServer = (options: { readonly resetToken?: string }) => Promise<ServerUnderTest>;
 
-/** An HTTP answer as the suite sees it: header names in lower case, repeated headers joined by `, `. */
-export interface Answer {
-  readonly status: number;
-  readonly headers: Readonly<Record<string, string>>;
-  readonly body: Buffer;
-}
+export type { Answer } from './raw-http.js';
 
 /**
  * What a case needs from the server: `any` (default) shares one server with other cases and

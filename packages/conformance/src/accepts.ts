@@ -15,7 +15,7 @@ import {
   stats,
   statsText,
 } from './check.js';
-import { chunk, exchange, RawConnection, rawRequest } from './raw.js';
+import { chunk, exchange, RawConnection, rawRequest } from './raw-http.js';
 import type { Answer, CaseContext, CaseDefinition } from './types.js';
 
 const OK = '{"status":"ok"}';
@@ -139,7 +139,7 @@ const exact: CaseDefinition[] = [
 const lenient: CaseDefinition[] = [
   countsOne('POST /event with application/json is counted once', (context, body) => postEvent(context, body)),
   countsOne('POST /event without Content-Type is accepted', (context, body) =>
-    rawFirst(context, rawRequest('POST', '/event', {}, body)),
+    rawFirst(context, rawRequest(context.url, 'POST', '/event', {}, body)),
   ),
   countsOne('POST /event with application/json; charset=utf-8 is accepted', (context, body) =>
     send(context, 'POST', '/event', { headers: { 'content-type': 'application/json; charset=utf-8' }, body }),
@@ -157,7 +157,7 @@ const lenient: CaseDefinition[] = [
     rawFirst(
       context,
       Buffer.concat([
-        rawRequest('POST', '/event', { ...JSON_TYPE, 'transfer-encoding': 'chunked' }),
+        rawRequest(context.url, 'POST', '/event', { ...JSON_TYPE, 'transfer-encoding': 'chunked' }),
         chunk(body.slice(0, 5)),
         chunk(body.slice(5)),
         chunk(''),
@@ -167,7 +167,7 @@ const lenient: CaseDefinition[] = [
   countsOne('POST /event whose body arrives in pieces over time is accepted', async (context, body) => {
     const connection = await RawConnection.open(context.url);
     try {
-      const request = rawRequest('POST', '/event', JSON_TYPE, body);
+      const request = rawRequest(context.url, 'POST', '/event', JSON_TYPE, body);
       const cut = request.length - 7;
       connection.write(request.subarray(0, cut));
       await new Promise((resolve) => setTimeout(resolve, 30));
@@ -182,7 +182,9 @@ const lenient: CaseDefinition[] = [
     async (context, body) => {
       const connection = await RawConnection.open(context.url);
       try {
-        connection.write(rawRequest('POST', '/event', { ...JSON_TYPE, connection: 'close' }, body));
+        connection.write(
+          rawRequest(context.url, 'POST', '/event', { ...JSON_TYPE, connection: 'close' }, body),
+        );
         const answer = await connection.answer();
         check(
           await connection.closedWithin(5_000),
@@ -280,7 +282,9 @@ const connections: CaseDefinition[] = [
           try {
             const id = newUser();
             for (let i = 0; i < 50; i++) {
-              connection.write(rawRequest('POST', '/event', JSON_TYPE, zeroEvent(`${id}_${i % 5}`)));
+              connection.write(
+                rawRequest(context.url, 'POST', '/event', JSON_TYPE, zeroEvent(`${id}_${i % 5}`)),
+              );
               accepted(await connection.answer(i));
             }
             check(!connection.closed, 'the server closed a keep-alive connection');
@@ -297,23 +301,38 @@ const connections: CaseDefinition[] = [
       const before = await stats(context);
       const id = newUser();
       const requests: [Buffer, (answer: Answer) => void][] = [
-        [rawRequest('POST', '/event', JSON_TYPE, zeroEvent(`${id}_a`)), accepted],
-        [rawRequest('GET', '/health'), (a) => expectJson(a, 200, OK)],
-        [rawRequest('POST', '/event', JSON_TYPE, '{"userId":1}'), (a) => expectError(a, 'INVALID_EVENT')],
-        [rawRequest('GET', '/nope'), (a) => expectError(a, 'NOT_FOUND')],
-        [rawRequest('POST', '/event', JSON_TYPE, zeroEvent(`${id}_b`)), accepted],
-        [rawRequest('PUT', '/stats'), (a) => expectError(a, 'METHOD_NOT_ALLOWED', { allow: 'GET' })],
-        [rawRequest('POST', '/event', JSON_TYPE, '{"userId":'), (a) => expectError(a, 'INVALID_JSON')],
+        [rawRequest(context.url, 'POST', '/event', JSON_TYPE, zeroEvent(`${id}_a`)), accepted],
+        [rawRequest(context.url, 'GET', '/health'), (a) => expectJson(a, 200, OK)],
         [
-          rawRequest('POST', '/events', JSON_TYPE, `[${zeroEvent(`${id}_c`)},${zeroEvent(`${id}_a`)}]`),
+          rawRequest(context.url, 'POST', '/event', JSON_TYPE, '{"userId":1}'),
+          (a) => expectError(a, 'INVALID_EVENT'),
+        ],
+        [rawRequest(context.url, 'GET', '/nope'), (a) => expectError(a, 'NOT_FOUND')],
+        [rawRequest(context.url, 'POST', '/event', JSON_TYPE, zeroEvent(`${id}_b`)), accepted],
+        [
+          rawRequest(context.url, 'PUT', '/stats'),
+          (a) => expectError(a, 'METHOD_NOT_ALLOWED', { allow: 'GET' }),
+        ],
+        [
+          rawRequest(context.url, 'POST', '/event', JSON_TYPE, '{"userId":'),
+          (a) => expectError(a, 'INVALID_JSON'),
+        ],
+        [
+          rawRequest(
+            context.url,
+            'POST',
+            '/events',
+            JSON_TYPE,
+            `[${zeroEvent(`${id}_c`)},${zeroEvent(`${id}_a`)}]`,
+          ),
           (a) => expectJson(a, 200, '{"accepted":2}'),
         ],
         [
-          rawRequest('POST', '/event', { 'content-type': 'text/plain' }, zeroEvent(id)),
+          rawRequest(context.url, 'POST', '/event', { 'content-type': 'text/plain' }, zeroEvent(id)),
           (a) => expectError(a, 'UNSUPPORTED_MEDIA_TYPE'),
         ],
         [
-          rawRequest('GET', '/stats'),
+          rawRequest(context.url, 'GET', '/stats'),
           (a) => {
             check(a.status === 200, `GET /stats answered ${show(a)}`);
             const after = JSON.parse(a.body.toString('utf8')) as StatsValues;

@@ -29,10 +29,19 @@ export interface ConformanceOptions extends PropertyOptions {
 }
 
 /** A server that is already running. */
-export interface RunningTarget extends PropertyOptions {
+export interface RunningTarget extends PropertyOptions, ResetKnowledge {
   readonly url: string;
+}
+
+/**
+ * What the caller knows of a running server's `/reset`. The suite cannot tell a server with a
+ * reset token from one without, so with neither field set every `/reset` case is skipped.
+ */
+export interface ResetKnowledge {
   /** Its reset token, if `/reset` is enabled: cases that need zero stats reset it first. */
   readonly resetToken?: string;
+  /** The server has `/reset` disabled (no token): runs the case that checks it answers 404. */
+  readonly resetDisabled?: boolean;
 }
 
 export interface ConformanceCase {
@@ -71,7 +80,8 @@ export function conformanceCases(options: PropertyOptions = {}): CaseDefinition[
 
 /** Where each need is served from. */
 interface Servers {
-  available(need: Need): boolean;
+  /** Why a case with this need cannot run here, as what the user can do about it; undefined if it can. */
+  skipReason(need: Need): string | undefined;
   /** The server for a case; `done` runs after the case. */
   url(need: Need): Promise<{ url: string; done?: () => Promise<void> }>;
   readonly resetToken: string | undefined;
@@ -90,7 +100,7 @@ function startedServers(start: StartServer): Servers {
   let withToken: Promise<ServerUnderTest> | undefined;
   return {
     resetToken,
-    available: () => true,
+    skipReason: () => undefined,
     url(need) {
       if (need === 'fresh') {
         return launch({}).then((server) => ({
@@ -114,12 +124,25 @@ function startedServers(start: StartServer): Servers {
   };
 }
 
-function runningServer(url: string, resetToken: string | undefined, agent: Agent): Servers {
+function runningServer(url: string, reset: ResetKnowledge, agent: Agent): Servers {
+  const { resetToken } = reset;
+  if (resetToken !== undefined && reset.resetDisabled) {
+    throw new TypeError('Expected either resetToken or resetDisabled, got both');
+  }
   return {
     resetToken,
-    available(need) {
-      if (need === 'no-reset-token') return resetToken === undefined;
-      return need === 'any' || resetToken !== undefined;
+    skipReason(need) {
+      if (need === 'any') return undefined;
+      if (need === 'no-reset-token') {
+        if (reset.resetDisabled) return undefined;
+        return resetToken === undefined
+          ? 'checks that POST /reset answers 404 when /reset is disabled: pass --reset-disabled if this server has no reset token'
+          : 'checks a server with /reset disabled, and this one has a reset token: start it without one and pass --reset-disabled instead of --reset-token';
+      }
+      if (resetToken !== undefined) return undefined;
+      return need === 'fresh'
+        ? 'needs zero stats: pass --reset-token <token> to let the suite reset the server first (it wipes its stats)'
+        : 'needs /reset enabled: pass --reset-token <token> to run the /reset cases';
     },
     url(need) {
       if (need === 'fresh') {
@@ -142,13 +165,6 @@ function runningServer(url: string, resetToken: string | undefined, agent: Agent
   };
 }
 
-const SKIP_REASON: Record<Need, string> = {
-  any: '',
-  fresh: 'needs zero stats: give a start function or the reset token',
-  'reset-token': 'needs /reset enabled: give its reset token',
-  'no-reset-token': 'needs /reset disabled, and this server has a reset token',
-};
-
 /**
  * The suite, for a server the suite starts itself (`start`) or one already running (`url`,
  * plus `resetToken` if it has `/reset` enabled: then zero-stats cases reset it first).
@@ -156,15 +172,15 @@ const SKIP_REASON: Record<Need, string> = {
  */
 export function defineConformance(target: ConformanceOptions | RunningTarget): ConformanceSuite {
   const agent = new Agent({ keepAliveTimeout: 1_000, headersTimeout: 10_000, bodyTimeout: 10_000 });
-  const servers =
-    'start' in target ? startedServers(target.start) : runningServer(target.url, target.resetToken, agent);
+  const servers = 'start' in target ? startedServers(target.start) : runningServer(target.url, target, agent);
   const cases = conformanceCases(target).map((definition): ConformanceCase => {
     const need = definition.needs ?? 'any';
+    const skip = servers.skipReason(need);
     return {
       name: definition.name,
-      ...(servers.available(need) ? {} : { skip: SKIP_REASON[need] }),
+      ...(skip === undefined ? {} : { skip }),
       async run() {
-        if (!servers.available(need)) throw new Error(`cannot run: ${SKIP_REASON[need]}`);
+        if (skip !== undefined) throw new Error(`cannot run: ${skip}`);
         const server = await servers.url(need);
         const context: CaseContext = { url: server.url, resetToken: servers.resetToken, dispatcher: agent };
         try {
@@ -184,10 +200,29 @@ export function defineConformance(target: ConformanceOptions | RunningTarget): C
   };
 }
 
-/** Runs every case in order and reports; never throws for a failing case. */
+/**
+ * Runs every conformance case in order against one server and reports what passed, failed and
+ * was skipped; never throws for a failing case.
+ *
+ * @param target - The base URL of a server that is already running (e.g. `http://127.0.0.1:8080`),
+ *   or a function that starts a fresh server with the default limits (called once for a shared
+ *   server, once with a `resetToken`, and once per case that needs zero stats).
+ * @param options - Property runs and seed; for a URL, what is known of its `/reset`: with
+ *   `resetToken`, the cases that need zero stats reset the server first, which **wipes its stats**;
+ *   without it, those cases and the `/reset` cases are skipped, each with the flag that runs it.
+ * @returns The number passed, and each failure (with what was expected and what came back) and skip
+ *   (with its reason) by case name.
+ * @throws Error when a URL cannot be reached at all; TypeError for invalid options.
+ *
+ * @example
+ * ```ts
+ * const report = await runConformance('http://127.0.0.1:8080', { resetToken: process.env.RESET_TOKEN });
+ * if (report.failed.length > 0) process.exitCode = 1;
+ * ```
+ */
 export async function runConformance(
   target: string | StartServer,
-  options: PropertyOptions & { readonly resetToken?: string } = {},
+  options: PropertyOptions & ResetKnowledge = {},
 ): Promise<ConformanceReport> {
   if (typeof target === 'string') await reachable(target);
   const suite = defineConformance(

@@ -1,0 +1,76 @@
+/**
+ * Talking to a server under test. The raw HTTP/1.1 client is the conformance suite's
+ * (`@1mrc/conformance/raw-http`), re-exported here so that there is one; these are the shortcuts
+ * the tests add on top of it.
+ */
+
+import { rawRequest } from '@1mrc/conformance/raw-http';
+import type { Snapshot } from '@1mrc/core';
+import type { RunningServer, ServeOptions } from '@1mrc/server';
+import { ADAPTERS, type AdapterName } from './adapters.js';
+
+export {
+  ANSWER_TIMEOUT_MS,
+  type Answer,
+  ConnectionClosed,
+  chunk,
+  exchange,
+  type OpenOptions,
+  type Outcome,
+  parseAnswer,
+  parseAnswers,
+  RawConnection,
+  rawRequest,
+  socketAddress,
+  type TalkOptions,
+  talk,
+} from '@1mrc/conformance/raw-http';
+
+/**
+ * The bytes of a complete `POST /event` to `url` with `Content-Type: application/json`, as a
+ * string of bytes (one character per byte) that tests may splice and concatenate.
+ */
+export function postEvent(url: string, body: string, headers: Readonly<Record<string, string>> = {}): string {
+  return rawRequest(url, 'POST', '/event', { 'content-type': 'application/json', ...headers }, body).toString(
+    'latin1',
+  );
+}
+
+/** The bytes of a bodiless request (`GET /stats`, …) to `url`, as a string of bytes. */
+export function getRequest(
+  url: string,
+  path: string,
+  headers: Readonly<Record<string, string>> = {},
+): string {
+  return rawRequest(url, 'GET', path, headers).toString('latin1');
+}
+
+export async function readStats(url: string): Promise<Snapshot> {
+  const answer = await fetch(`${url}/stats`);
+  if (answer.status !== 200) throw new Error(`GET /stats answered ${answer.status}`);
+  return (await answer.json()) as Snapshot;
+}
+
+/** GET /health answers 200 `{"status":"ok"}` within 5 s. */
+export async function healthy(url: string): Promise<boolean> {
+  try {
+    const answer = await fetch(`${url}/health`, { signal: AbortSignal.timeout(5_000) });
+    return answer.status === 200 && (await answer.text()) === '{"status":"ok"}';
+  } catch {
+    return false;
+  }
+}
+
+/** Starts `adapter` on a free port, runs `use`, and closes the server whatever happens. */
+export async function withServer<T>(
+  adapter: AdapterName,
+  options: ServeOptions,
+  use: (server: RunningServer) => Promise<T>,
+): Promise<T> {
+  const server = await ADAPTERS[adapter]({ port: 0, ...options });
+  try {
+    return await use(server);
+  } finally {
+    await server.close();
+  }
+}

@@ -1,0 +1,53 @@
+/**
+ * `@1mrc/testkit`: what the tests, benchmarks and scripts of this repository share, each once.
+ * Private: never published, imported by package name only (vitest aliases it to these sources).
+ */
+export {
+  ADAPTER_NAMES,
+  ADAPTERS,
+  type AdapterName,
+  exampleEntry,
+  isAdapterName,
+  selectAdapters,
+  testAdapters,
+} from './adapters.js';
+export { type AdapterUnderTest, type BehaviourOptions, describeAdapterBehaviour } from './behaviour.js';
+export { type Child, type HeapMemory, type ServerChild, startChild, startServerChild } from './child.js';
+export { fcParams } from './fc.js';
+export * from './http.js';
+export {
+  cpuSeconds,
+  type Memory,
+  memory,
+  openFileLimit,
+  processTree,
+  treeCpuSeconds,
+  treeMemory,
+} from './proc.js';
+export {
+  type CapturedChild,
+  exampleCommand,
+  freePort,
+  getText,
+  REPO_ROOT,
+  type ServerProcess,
+  type StartOptions,
+  spawnCaptured,
+  startServerProcess,
+} from './process.js';
+export {
+  contractReply,
+  type ExpectedReply,
+  INTERNAL_ERROR,
+  LENGTH_REQUIRED,
+  REFERENCE_RESET_TOKEN,
+  TOO_LARGE,
+} from './reference.js';
+export {
+  delayedStore,
+  failingFirst,
+  failingStore,
+  type GatedStore,
+  gatedStore,
+  STORE_SECRET,
+} from './stores.js';
