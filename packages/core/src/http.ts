@@ -130,6 +130,33 @@ function constantTimeEqual(a: string, b: string): boolean {
 }
 
 const INTERNAL = fail('INTERNAL', 'internal error');
+
+/**
+ * A store's failure as the client sees it: `UNAVAILABLE` (a shared store that could not confirm
+ * the write or read) is 503 with `Retry-After`, so the client may send it again; anything else
+ * is a 500 that says nothing of the cause.
+ */
+function storeFailure(error: unknown): Reply {
+  const { code, retryAfterSeconds } = (error ?? {}) as { code?: unknown; retryAfterSeconds?: unknown };
+  if (code !== 'UNAVAILABLE') return INTERNAL;
+  const seconds =
+    Number.isSafeInteger(retryAfterSeconds) && (retryAfterSeconds as number) >= 0 ? retryAfterSeconds : 1;
+  return errorReply(
+    {
+      code: 'UNAVAILABLE',
+      message: 'the store could not confirm this request: it is not acknowledged; retry later',
+    },
+    { ...JSON_HEADERS, 'retry-after': String(seconds) },
+  );
+}
+
+/** `/health`: 200 while the store is up, 503 saying why once it is not. */
+function healthReply(health: unknown): Reply {
+  const { ok, reason } = (health ?? {}) as { ok?: unknown; reason?: unknown };
+  if (ok === true) return OK;
+  const why = typeof reason === 'string' ? reason : health instanceof Error ? health.message : 'unknown';
+  return json(503, { status: 'unavailable', store: 'down', reason: why });
+}
 const TOO_LARGE = fail('PAYLOAD_TOO_LARGE', 'request body is too large');
 
 /** Every path `route` answers for; any other is 404. A router-based adapter registers these. */
@@ -163,14 +190,12 @@ export function createContract(options: ContractOptions): Contract {
   const ONLY_GET = allowed('GET');
   const ONLY_POST = allowed('POST');
 
-  /** Answers `reply` once `pending` (the store's answer) settles; a rejection becomes a bare 500. */
+  /**
+   * Answers `reply` once `pending` (the store's answer) settles; a store that is unavailable
+   * gets 503 with `Retry-After`, any other rejection a bare 500.
+   */
   const settle = (pending: void | Promise<void>, reply: Reply): Reply | Promise<Reply> =>
-    pending === undefined
-      ? reply
-      : pending.then(
-          () => reply,
-          () => INTERNAL,
-        );
+    pending === undefined ? reply : pending.then(() => reply, storeFailure);
 
   // Routes are built once: the hot path (`POST /event` with JSON) allocates no closure per request.
   const recordEvent = (body: Uint8Array): Reply | Promise<Reply> => {
@@ -178,8 +203,8 @@ export function createContract(options: ContractOptions): Contract {
     if (!parsed.ok) return errorReply(parsed.error);
     try {
       return settle(store.record(parsed.value.userId, parsed.value.value), OK);
-    } catch {
-      return INTERNAL;
+    } catch (error) {
+      return storeFailure(error);
     }
   };
 
@@ -191,8 +216,8 @@ export function createContract(options: ContractOptions): Contract {
       const events = parsed.value;
       try {
         return settle(store.recordBatch(events), json(200, { accepted: events.length }));
-      } catch {
-        return INTERNAL;
+      } catch (error) {
+        return storeFailure(error);
       }
     };
   };
@@ -226,10 +251,23 @@ export function createContract(options: ContractOptions): Contract {
     try {
       const snapshot: unknown = store.snapshot();
       return isThenable(snapshot)
-        ? Promise.resolve(snapshot).then(checkedStatsReply, () => INTERNAL)
+        ? Promise.resolve(snapshot).then(checkedStatsReply, storeFailure)
         : checkedStatsReply(snapshot);
-    } catch {
-      return INTERNAL;
+    } catch (error) {
+      return storeFailure(error);
+    }
+  };
+
+  // `/health` asks the store, if it can say (a shared store can be down); it never throws.
+  const health = (): Reply | Promise<Reply> => {
+    if (store.health === undefined) return OK;
+    try {
+      const answer: unknown = store.health();
+      return isThenable(answer)
+        ? Promise.resolve(answer).then(healthReply, healthReply)
+        : healthReply(answer);
+    } catch (error) {
+      return healthReply(error);
     }
   };
 
@@ -242,8 +280,8 @@ export function createContract(options: ContractOptions): Contract {
     const handle = (): Reply | Promise<Reply> => {
       try {
         return settle(store.reset(), OK);
-      } catch {
-        return INTERNAL;
+      } catch (error) {
+        return storeFailure(error);
       }
     };
     return { limit: maxEventBytes, handle };
@@ -261,7 +299,7 @@ export function createContract(options: ContractOptions): Contract {
         case '/stats':
           return head.method === 'GET' ? { reply: stats() } : { reply: ONLY_GET };
         case '/health':
-          return head.method === 'GET' ? { reply: OK } : { reply: ONLY_GET };
+          return head.method === 'GET' ? { reply: health() } : { reply: ONLY_GET };
         case '/reset':
           return reset(head);
         default:

@@ -159,9 +159,9 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
       const parts = new Map<number, Event[]>();
       for (const event of events) {
         const shard = shardOf(event.userId, shards);
-        let part = parts.get(shard);
-        if (!part) parts.set(shard, (part = []));
-        part.push(event);
+        const part = parts.get(shard);
+        if (part) part.push(event);
+        else parts.set(shard, [event]);
       }
       return Promise.all([...parts].map(([shard, part]) => writers[shard]!.write(part))).then(() => {});
     },
