@@ -28,8 +28,26 @@
 import { createStats, type Event, type EventStore, type Snapshot, type StatsState } from '@1mrc/core';
 import type { ServeOptions } from './index.js';
 
+/**
+ * A store every worker can open on its own (shared state, e.g. Redis): plain data naming a
+ * module whose `createStoreFromSpec(options)` builds it. A store object cannot cross threads.
+ */
+export interface SharedStoreSpec {
+  readonly module: string;
+  readonly options: unknown;
+}
+
+/** The spec of a store that has one (`store.spec`), else undefined. */
+export function sharedStoreSpec(store: EventStore | undefined): SharedStoreSpec | undefined {
+  const spec = (store as { spec?: Partial<SharedStoreSpec> } | undefined)?.spec;
+  return typeof spec?.module === 'string' ? { module: spec.module, options: spec.options } : undefined;
+}
+
 /** Serve options a worker gets from the primary: plain data, so `postMessage` can carry it. */
-export type ShardOptions = Omit<ServeOptions, 'store' | 'workers'>;
+export type ShardOptions = Omit<ServeOptions, 'store' | 'workers'> & {
+  /** Set: the worker serves on its own store built from it, not on a shard of the primary's. */
+  readonly storeSpec?: SharedStoreSpec;
+};
 
 /** Worker → primary. */
 export type ShardMessage =
@@ -140,24 +158,32 @@ export function serveShard(port: WorkerPort, serve: ShardServe): RunningShard {
   const store = createShardStore(port);
   let server: Promise<{ close(): Promise<void> } | undefined> | undefined;
   let closing: Promise<void> | undefined;
+  let shared: EventStore | undefined;
   const close = (): Promise<void> =>
-    (closing ??= (server ?? Promise.resolve(undefined)).then((running) => running?.close()));
+    (closing ??= (server ?? Promise.resolve(undefined))
+      .then((running) => running?.close())
+      .then(() => closeQuietly(shared)));
   let handedOver!: () => void;
   const done = new Promise<void>((resolve) => {
     handedOver = resolve;
   });
   port.onMessage((message) => {
     if (message.kind === 'start' && server === undefined) {
-      server = serve({ ...message.options, store }).then(
-        (running) => {
-          port.postMessage({ kind: 'ready', port: running.port });
-          return running;
-        },
-        (error: unknown) => {
-          port.postMessage({ kind: 'start-failed', message: describe(error) });
-          return undefined;
-        },
-      );
+      const { storeSpec, ...options } = message.options;
+      server = openStore(storeSpec, store, (opened) => {
+        shared = opened;
+      })
+        .then((chosen) => serve({ ...options, store: chosen }))
+        .then(
+          (running) => {
+            port.postMessage({ kind: 'ready', port: running.port });
+            return running;
+          },
+          (error: unknown) => {
+            port.postMessage({ kind: 'start-failed', message: describe(error) });
+            return undefined;
+          },
+        );
     } else if (message.kind === 'close' && closing === undefined) {
       void close().then(() => {
         store.handOver();
@@ -389,6 +415,30 @@ export function createAggregator(options: AggregatorOptions): Aggregator {
       );
     },
   };
+}
+
+/** A worker's own store is closed once it has drained; a failure to close changes nothing counted. */
+async function closeQuietly(store: EventStore | undefined): Promise<void> {
+  try {
+    await store?.close?.();
+  } catch {
+    // Its connections die with the worker.
+  }
+}
+
+/** The worker's own store from `spec`, or its shard of the primary's when there is none. */
+async function openStore(
+  spec: SharedStoreSpec | undefined,
+  shard: EventStore,
+  opened: (store: EventStore) => void,
+): Promise<EventStore> {
+  if (spec === undefined) return shard;
+  const { createStoreFromSpec } = (await import(spec.module)) as {
+    createStoreFromSpec(options: unknown): EventStore;
+  };
+  const store = createStoreFromSpec(spec.options);
+  opened(store);
+  return store;
 }
 
 function describe(error: unknown): string {

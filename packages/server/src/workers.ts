@@ -23,6 +23,8 @@ import {
   type PrimaryMessage,
   type PrimaryPort,
   type ShardMessage,
+  type ShardOptions,
+  sharedStoreSpec,
 } from './shards.js';
 
 export type WorkerTransport = 'threads' | 'cluster';
@@ -67,11 +69,16 @@ export async function serveWorkers(
   adapter: string,
   options: ServeOptions,
 ): Promise<RunningServer> {
-  const { workers, store, ...shardOptions } = options;
+  const { workers, store, ...serveOptions } = options;
   const count = workerCount(workers);
-  if (store !== undefined) {
-    throw new TypeError('Expected no store with workers: each worker records into its own shard');
+  // A shared store (one with a spec, as Redis's) is opened by each worker on its own.
+  const storeSpec = sharedStoreSpec(store);
+  if (store !== undefined && storeSpec === undefined) {
+    throw new TypeError(
+      'Expected no store with workers (each worker records into its own shard), or a shared store with a spec',
+    );
   }
+  const shardOptions: ShardOptions = storeSpec ? { ...serveOptions, storeSpec } : serveOptions;
   const host = shardOptions.host ?? '127.0.0.1';
   const spawned: Spawned[] = [];
   let started = false;
@@ -116,7 +123,7 @@ export async function serveWorkers(
   return {
     url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
     port,
-    store: aggregator.store,
+    store: store ?? aggregator.store,
     close: () =>
       (closed ??= aggregator.close().then(async () => {
         await Promise.all(spawned.map((worker) => worker.exited));

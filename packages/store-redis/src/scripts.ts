@@ -19,16 +19,24 @@
  * out of memory (`maxmemory` + `noeviction`): an OOM never leaves half a group applied.
  */
 
-/** KEYS: count, users, sum. ARGV: events, limbs L, d[0..L-1], user ids… */
+/**
+ * KEYS: count, users, sum. ARGV: deadline (ms since the epoch), events, limbs L, d[0..L-1],
+ * user ids… A script that starts after its deadline changes nothing: its caller has given up
+ * (answered 503), so a write held up by a slow or paused server is not counted later.
+ */
 export const RECORD_SCRIPT = `#!lua
-local n = tonumber(ARGV[1])
-local L = tonumber(ARGV[2])
+local now = redis.call('TIME')
+if tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000) > tonumber(ARGV[1]) then
+  return redis.error_reply('EXPIRED the caller gave up on this write before it ran')
+end
+local n = tonumber(ARGV[2])
+local L = tonumber(ARGV[3])
 local TWO32 = 4294967296
 local carry = 0
 local i = 0
 while i < L or (carry ~= 0 and i < 67) do
   local d = carry
-  if i < L then d = d + tonumber(ARGV[3 + i]) end
+  if i < L then d = d + tonumber(ARGV[4 + i]) end
   carry = 0
   if d ~= 0 then
     local v = tonumber(redis.call('HGET', KEYS[3], i) or '0') + d
@@ -41,7 +49,7 @@ while i < L or (carry ~= 0 and i < 67) do
   i = i + 1
 end
 redis.call('INCRBY', KEYS[1], n)
-local first = 3 + L
+local first = 4 + L
 local last = #ARGV
 -- unpack takes at most a few thousand values at a time (Lua's C stack).
 while first <= last do

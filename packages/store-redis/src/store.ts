@@ -120,12 +120,16 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
 
   const send = (shard: ShardKeys) => (group: Group) => {
     const { limbs } = group.sum;
+    // The script refuses to run past this instant, a margin before this side gives up, so a
+    // write that ran was (barring a stalled event loop) confirmed before the timeout fired.
+    const deadline = Date.now() + commandTimeoutMs - Math.ceil(commandTimeoutMs / 4);
     return confirmed(
       'write',
       client.onemrcRecord(
         shard.count,
         shard.users,
         shard.sum,
+        deadline,
         group.events,
         limbs.length,
         ...limbs,
