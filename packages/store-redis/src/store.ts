@@ -50,7 +50,8 @@ export interface RedisStore extends EventStore {
   health(): StoreHealth;
   /**
    * Resolves once connected (for a Cluster: the slot map is known); rejects if that takes
-   * longer than `connectTimeoutMs`. Calls before then fail with `StoreUnavailableError`.
+   * longer than `connectTimeoutMs`. Calls made before the first connection wait for it, at
+   * most `connectTimeoutMs`; later, while disconnected, they fail at once.
    */
   ready(): Promise<void>;
   close(): Promise<void>;
@@ -89,6 +90,19 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
   const client: Connection = connect(resolved);
   const keys: ShardKeys[] = shardKeys(resolved.prefix, shards);
   let lastFailure: { readonly at: number; readonly reason: string } | undefined;
+  // Until the first connection, calls wait for it (at most connectTimeoutMs) instead of
+  // failing: a server that starts with its store gets no 503 for the first moments.
+  let firstConnection: Promise<void> | undefined = new Promise<void>((resolve) => {
+    const timer = setTimeout(resolve, resolved.connectTimeoutMs);
+    client.once('ready', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+  }).then(() => {
+    firstConnection = undefined;
+  });
+  const connected = <T>(call: () => Promise<T>): Promise<T> =>
+    firstConnection === undefined ? call() : firstConnection.then(call);
   let closed = false;
 
   /** Bounds `pending` by the command timeout (ioredis's own covers one node, not retries). */
@@ -118,32 +132,33 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
     );
   };
 
-  const send = (shard: ShardKeys) => (group: Group) => {
-    const { limbs } = group.sum;
-    // The script refuses to run past this instant, a margin before this side gives up, so a
-    // write that ran was (barring a stalled event loop) confirmed before the timeout fired.
-    const deadline = Date.now() + commandTimeoutMs - Math.ceil(commandTimeoutMs / 4);
-    return confirmed(
-      'write',
-      client.onemrcRecord(
-        shard.count,
-        shard.users,
-        shard.sum,
-        deadline,
-        group.events,
-        limbs.length,
-        ...limbs,
-        ...group.users,
-      ),
-    );
-  };
+  const send = (shard: ShardKeys) => (group: Group) =>
+    connected(() => {
+      const { limbs } = group.sum;
+      // The script refuses to run past this instant, a margin before this side gives up, so a
+      // write that ran was (barring a stalled event loop) confirmed before the timeout fired.
+      const deadline = Date.now() + commandTimeoutMs - Math.ceil(commandTimeoutMs / 4);
+      return confirmed(
+        'write',
+        client.onemrcRecord(
+          shard.count,
+          shard.users,
+          shard.sum,
+          deadline,
+          group.events,
+          limbs.length,
+          ...limbs,
+          ...group.users,
+        ),
+      );
+    });
   const writers = keys.map((shard) => new ShardWriter(send(shard), resolved.maxGroupEvents));
 
   const unavailable = (): Promise<never> =>
     Promise.reject(new StoreUnavailableError('Redis store: closed', { retryAfterSeconds }));
 
   const readShard = (shard: ShardKeys): Promise<ShardReply> =>
-    confirmed('read', client.onemrcRead(shard.count, shard.users, shard.sum));
+    connected(() => confirmed('read', client.onemrcRead(shard.count, shard.users, shard.sum)));
 
   return {
     options: resolved,

@@ -1,0 +1,126 @@
+/**
+ * The conformance suite on every adapter with the Redis store, standalone and on a 3-master
+ * Cluster; and every example on 2 workers sharing one Redis (each worker opens its own store
+ * from the spec and reads Redis directly for /stats). REDIS_CONFORMANCE_RUNS sets the
+ * property's runs (default 25: each run is a few dozen requests through Redis).
+ */
+import { serve as fastify } from '@1mrc/adapter-fastify';
+import { serve as node } from '@1mrc/adapter-node';
+import { serve as uws } from '@1mrc/adapter-uws';
+import { exampleCommand, startServerProcess } from '@1mrc/client';
+import { defineConformance } from '@1mrc/client/conformance';
+import { createStats, type Event } from '@1mrc/core';
+import type { RunningServer, Serve, ServeOptions } from '@1mrc/server';
+import { createRedisStore, type RedisStoreOptions } from '@1mrc/store-redis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { get, postEvent, postEvents } from './http.js';
+import {
+  type RedisClusterProcess,
+  type RedisProcess,
+  skipWithoutRedis,
+  startRedis,
+  startRedisCluster,
+} from './redis-process.js';
+
+const skip = skipWithoutRedis();
+const ADAPTERS: Readonly<Record<'node' | 'fastify' | 'uws', Serve>> = { node, fastify, uws };
+const propertyRuns = Number(process.env['REDIS_CONFORMANCE_RUNS'] ?? 25);
+
+let redis: RedisProcess | undefined;
+let cluster: RedisClusterProcess | undefined;
+let prefixes = 0;
+
+beforeAll(async () => {
+  if (skip) return;
+  redis = await startRedis();
+  cluster = await startRedisCluster();
+});
+afterAll(async () => {
+  await redis?.stop();
+  await cluster?.stop();
+});
+
+/**
+ * Known limits of the uWebSockets.js build with a store that answers later (a promise): it
+ * closes a connection on which a request arrives while an earlier one is still unanswered, so
+ * pipelining behind an event's write is not served. Reported, not hidden: see docs/redis.md.
+ */
+const UWS_ASYNC_LIMITS = new Map([
+  [
+    'pipelining: 10 requests in one write are answered in order',
+    'uWS closes a pipelined connection while an async reply is pending',
+  ],
+]);
+
+const TARGETS: readonly (readonly [string, () => RedisStoreOptions])[] = [
+  ['standalone', () => ({ url: redis!.url })],
+  ['cluster', () => ({ cluster: cluster!.seeds, shards: 6 })],
+];
+
+/** A server on a fresh Redis store (its own prefix: zero stats), closed with the server. */
+async function serveOnRedis(
+  serve: Serve,
+  base: RedisStoreOptions,
+  options: ServeOptions,
+): Promise<RunningServer> {
+  const store = createRedisStore({ ...base, prefix: `c${process.pid}.${prefixes++}:` });
+  await store.ready();
+  const server = await serve({ port: 0, ...options, store });
+  return {
+    ...server,
+    close: async () => {
+      await server.close();
+      await store.close();
+    },
+  };
+}
+
+for (const [target, base] of TARGETS) {
+  for (const [name, serve] of Object.entries(ADAPTERS)) {
+    describe.skipIf(skip)(`conformance on Redis (${target}): ${name}`, () => {
+      const suite = defineConformance({
+        start: (options) => serveOnRedis(serve, base(), options),
+        propertyRuns,
+      });
+      afterAll(() => suite.close());
+      for (const c of suite.cases) {
+        const known = name === 'uws' ? UWS_ASYNC_LIMITS.get(c.name) : undefined;
+        if (known) it.skip(`${c.name} (${known})`, c.run);
+        else (c.skip ? it.skip : it)(c.name, c.run);
+      }
+    });
+  }
+}
+
+const EVENTS: Event[] = Array.from({ length: 60 }, (_, i) => ({
+  userId: `w${i % 13}`,
+  value: (i * 0.1) % 7,
+}));
+
+describe.skipIf(skip)('2 workers on one Redis', () => {
+  for (const target of ['standalone', 'cluster'] as const) {
+    for (const adapter of ['node', 'fastify', 'uws'] as const) {
+      it(`${adapter} (${target}): /stats from any connection is exact and reads its writes`, async () => {
+        const store = target === 'standalone' ? redis!.url : cluster!.storeUrl;
+        const prefix = `wk${process.pid}.${prefixes++}:`;
+        const server = await startServerProcess(exampleCommand(adapter), {
+          env: { STORE: `${store}?prefix=${prefix}`, WORKERS: '2' },
+        });
+        try {
+          const reference = createStats();
+          for (let i = 0; i < EVENTS.length; i += 6) {
+            const [first, ...rest] = EVENTS.slice(i, i + 6);
+            expect((await postEvent(server.url, first!.userId, first!.value)).status).toBe(200);
+            expect((await postEvents(server.url, rest)).status).toBe(200);
+            for (const e of EVENTS.slice(i, i + 6)) reference.record(e.userId, e.value);
+            // Each request may land on either worker: the snapshot holds every acknowledged event.
+            expect((await get(server.url, '/stats')).body).toEqual(reference.snapshot());
+          }
+        } finally {
+          const final = await server.stop();
+          expect(final?.totalRequests).toBe(EVENTS.length);
+        }
+      });
+    }
+  }
+});
