@@ -117,8 +117,10 @@ describe.skipIf(skip)('Redis store faults', () => {
     redis = await startRedis();
     const url = await start(redis.url, 300);
     await store!.ready();
-    redis.cli('CLIENT', 'PAUSE', '1500', 'WRITE');
+    redis.cli('CLIENT', 'PAUSE', '3000', 'WRITE');
     await expectUnavailable(url);
+    // Redis 7.0 holds every script during a write pause, the read script too.
+    expect((await get(url, '/stats')).status).toBe(503);
     await eventually(recovered(url));
     expect((await get(url, '/stats')).body).toEqual({ totalRequests: 1, uniqueUsers: 1, sum: 10, avg: 10 });
   });
