@@ -66,7 +66,13 @@ export class ShardWriter {
     }
     const state = sum.export();
     sum.reset();
-    this.#send({ events: count, sum: state, users }).then(
+    let sent: Promise<unknown>;
+    try {
+      sent = this.#send({ events: count, sum: state, users });
+    } catch (error) {
+      sent = Promise.reject(error);
+    }
+    sent.then(
       () => {
         for (const waiting of group) waiting.resolve();
         this.#next();

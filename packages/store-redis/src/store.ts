@@ -82,7 +82,8 @@ function checkEvent(userId: unknown, value: unknown, index?: number): void {
 
 /**
  * A store on Redis or Valkey, standalone (`url`) or Cluster (`cluster`). It connects at once
- * and reconnects by itself; until connected, every call fails with `StoreUnavailableError`.
+ * and reconnects by itself. Calls made before the first connection wait for it (at most
+ * `connectTimeoutMs`); a call Redis does not confirm rejects with `StoreUnavailableError`.
  */
 export function createRedisStore(options: RedisStoreOptions): RedisStore {
   const resolved = resolveOptions(options);
@@ -94,6 +95,7 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
   // failing: a server that starts with its store gets no 503 for the first moments.
   let firstConnection: Promise<void> | undefined = new Promise<void>((resolve) => {
     const timer = setTimeout(resolve, resolved.connectTimeoutMs);
+    timer.unref?.();
     client.once('ready', () => {
       clearTimeout(timer);
       resolve();
