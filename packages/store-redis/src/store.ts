@@ -111,8 +111,10 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
   const confirmed = <T>(what: string, pending: Promise<T>): Promise<T> => {
     let timer: ReturnType<typeof setTimeout> | undefined;
     const late = new Promise<never>((_, reject) => {
+      // Rejected from the check phase: a reply that reached the socket while this event loop
+      // was held up (timers run before I/O) is read first and wins the race.
       timer = setTimeout(
-        () => reject(new Error(`no answer within ${commandTimeoutMs} ms`)),
+        () => setImmediate(() => reject(new Error(`no answer within ${commandTimeoutMs} ms`))),
         commandTimeoutMs,
       );
     });
@@ -137,9 +139,10 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
   const send = (shard: ShardKeys) => (group: Group) =>
     connected(() => {
       const { limbs } = group.sum;
-      // The script refuses to run past this instant, a margin before this side gives up, so a
-      // write that ran was (barring a stalled event loop) confirmed before the timeout fired.
-      const deadline = Date.now() + commandTimeoutMs - Math.ceil(commandTimeoutMs / 4);
+      // The script refuses to run past this instant, half the timeout before this side gives
+      // up: the other half is for the AOF write (and fsync) and the reply's way back, so a write
+      // that ran is, short of a stall that long, confirmed before the timeout fires.
+      const deadline = Date.now() + Math.ceil(commandTimeoutMs / 2);
       return confirmed(
         'write',
         client.onemrcRecord(

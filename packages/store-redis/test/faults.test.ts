@@ -18,6 +18,7 @@ function answersPing(port: number): boolean {
     return execFileSync('redis-cli', ['-p', String(port), 'PING'], {
       encoding: 'utf8',
       timeout: 150,
+      stdio: ['ignore', 'pipe', 'ignore'],
     }).includes('PONG');
   } catch {
     return false;
@@ -95,10 +96,10 @@ describe.skipIf(skip)('Redis store faults', () => {
 
   it('slow (DEBUG SLEEP past the command timeout): 503 and the late write is not counted', async () => {
     redis = await startRedis({ args: ['--enable-debug-command', 'local'] });
-    const url = await start(redis.url, 300);
+    const url = await start(redis.url, 1000);
     await store!.ready();
     expect((await postEvent(url, 'a', 1)).status).toBe(200);
-    const sleeping = spawn('redis-cli', ['-p', String(redis.port), 'DEBUG', 'SLEEP', '1.5'], {
+    const sleeping = spawn('redis-cli', ['-p', String(redis.port), 'DEBUG', 'SLEEP', '5'], {
       stdio: 'ignore',
     });
     const slept = new Promise((resolve) => sleeping.once('exit', resolve));
@@ -115,9 +116,9 @@ describe.skipIf(skip)('Redis store faults', () => {
 
   it('paused (CLIENT PAUSE WRITE): 503, the held write is not counted when the pause ends', async () => {
     redis = await startRedis();
-    const url = await start(redis.url, 300);
+    const url = await start(redis.url, 1000);
     await store!.ready();
-    redis.cli('CLIENT', 'PAUSE', '3000', 'WRITE');
+    redis.cli('CLIENT', 'PAUSE', '4000', 'WRITE');
     await expectUnavailable(url);
     // Redis 7.0 holds every script during a write pause, the read script too.
     expect((await get(url, '/stats')).status).toBe(503);

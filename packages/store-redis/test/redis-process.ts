@@ -88,6 +88,7 @@ async function waitUntilPong(port: number, child: ChildProcess, log: () => strin
       const out = execFileSync('redis-cli', ['-p', String(port), 'PING'], {
         encoding: 'utf8',
         timeout: 2000,
+        stdio: ['ignore', 'pipe', 'ignore'],
       });
       // While it loads the AOF, Redis answers LOADING; wait for PONG.
       if (out.trim() === 'PONG') return;
