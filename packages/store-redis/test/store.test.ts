@@ -156,6 +156,34 @@ describe.skipIf(skip).each([
     await s.close();
   });
 
+  it.skipIf(cluster)(
+    'group commit: concurrent events share script calls; a batch is one call per shard',
+    async () => {
+      const s = await freshReady();
+      const scriptCalls = (): number => {
+        const stats = redis!.cli('INFO', 'commandstats');
+        const calls = (name: string): number =>
+          Number(new RegExp(`cmdstat_${name}:calls=(\\d+)`).exec(stats)?.[1] ?? 0);
+        return calls('evalsha') + calls('eval');
+      };
+      redis!.cli('CONFIG', 'RESETSTAT');
+      await Promise.all(Array.from({ length: 1000 }, (_, i) => s.record(`g${i}`, i)));
+      const forSingles = scriptCalls();
+      expect(forSingles).toBeGreaterThan(0);
+      expect(forSingles).toBeLessThan(1000);
+      redis!.cli('CONFIG', 'RESETSTAT');
+      // 4 shards: a batch of many users touches each once.
+      await s.recordBatch(
+        events(
+          Array.from({ length: 200 }, (_, i) => i),
+          200,
+        ),
+      );
+      expect(scriptCalls()).toBe(4);
+      await s.close();
+    },
+  );
+
   it('reset clears only its own prefix', async () => {
     const a = await freshReady();
     const b = await freshReady();
