@@ -52,9 +52,12 @@ const UWS_ASYNC_LIMITS = new Map([
   ],
 ]);
 
+/** The machine is shared and noisy: these tests are about answers, not about timeouts. */
+const PATIENT = { commandTimeoutMs: 10_000, connectTimeoutMs: 10_000 } as const;
+
 const TARGETS: readonly (readonly [string, () => RedisStoreOptions])[] = [
-  ['standalone', () => ({ url: redis!.url })],
-  ['cluster', () => ({ cluster: cluster!.seeds, shards: 6 })],
+  ['standalone', () => ({ url: redis!.url, ...PATIENT })],
+  ['cluster', () => ({ cluster: cluster!.seeds, shards: 6, ...PATIENT })],
 ];
 
 /** A server on a fresh Redis store (its own prefix: zero stats), closed with the server. */
@@ -104,17 +107,23 @@ describe.skipIf(skip)('2 workers on one Redis', () => {
         const store = target === 'standalone' ? redis!.url : cluster!.storeUrl;
         const prefix = `wk${process.pid}.${prefixes++}:`;
         const server = await startServerProcess(exampleCommand(adapter), {
-          env: { STORE: `${store}?prefix=${prefix}`, WORKERS: '2' },
+          env: {
+            STORE: `${store}?prefix=${prefix}&commandTimeoutMs=10000&connectTimeoutMs=10000`,
+            WORKERS: '2',
+          },
         });
         try {
           const reference = createStats();
           for (let i = 0; i < EVENTS.length; i += 6) {
             const [first, ...rest] = EVENTS.slice(i, i + 6);
-            expect((await postEvent(server.url, first!.userId, first!.value)).status).toBe(200);
-            expect((await postEvents(server.url, rest)).status).toBe(200);
+            const one = await postEvent(server.url, first!.userId, first!.value);
+            expect(one.status, JSON.stringify(one.body)).toBe(200);
+            const batch = await postEvents(server.url, rest);
+            expect(batch.status, JSON.stringify(batch.body)).toBe(200);
             for (const e of EVENTS.slice(i, i + 6)) reference.record(e.userId, e.value);
             // Each request may land on either worker: the snapshot holds every acknowledged event.
-            expect((await get(server.url, '/stats')).body).toEqual(reference.snapshot());
+            const stats = await get(server.url, '/stats');
+            expect(stats.body, `round ${i}`).toEqual(reference.snapshot());
           }
         } finally {
           const final = await server.stop();

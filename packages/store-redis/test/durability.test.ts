@@ -68,7 +68,7 @@ describe.skipIf(skip)('durability with appendfsync always', () => {
 
   it('kill -9 of the server: a new server on the same Redis holds every acknowledged event', async () => {
     redis = await startRedis({ appendfsync: 'always' });
-    const env = { STORE: redis.url };
+    const env = { STORE: `${redis.url}?commandTimeoutMs=10000` };
     const first = await startServerProcess(exampleCommand('node'), { env });
     let url = first.url;
     const traffic = load(() => url, 16, 'a');
@@ -86,7 +86,9 @@ describe.skipIf(skip)('durability with appendfsync always', () => {
 
   it('kill -9 of redis-server: the running server reconnects by itself, nothing acknowledged is lost', async () => {
     redis = await startRedis({ appendfsync: 'always' });
-    const server = await startServerProcess(exampleCommand('uws'), { env: { STORE: redis.url } });
+    const server = await startServerProcess(exampleCommand('uws'), {
+      env: { STORE: `${redis.url}?commandTimeoutMs=10000` },
+    });
     const traffic = load(() => server.url, 16, 'b');
     await eventually(async () => traffic.acked() >= 300);
     await redis.kill();

@@ -40,10 +40,10 @@ describe.skipIf(skip).each(['standalone', 'cluster'] as const)('3 servers on one
     let options: RedisStoreOptions;
     if (target === 'standalone') {
       redis = await startRedis();
-      options = { url: redis.url, shards: 3 };
+      options = { url: redis.url, shards: 3, commandTimeoutMs: 10_000, connectTimeoutMs: 10_000 };
     } else {
       cluster = await startRedisCluster();
-      options = { cluster: cluster.seeds };
+      options = { cluster: cluster.seeds, commandTimeoutMs: 10_000, connectTimeoutMs: 10_000 };
     }
     for (const serve of [node, fastify, uws]) {
       const store = createRedisStore(options);

@@ -11,6 +11,8 @@ import {
 } from './redis-process.js';
 
 const skip = skipWithoutRedis();
+/** The machine is shared and noisy: these tests are about answers, not about timeouts. */
+const PATIENT = { commandTimeoutMs: 10_000, connectTimeoutMs: 10_000 } as const;
 
 /** Doubles from every part of the exponent range, subnormals and the extremes included. */
 const EXTREMES = [
@@ -70,8 +72,8 @@ describe.skipIf(skip).each([
   const fresh = (): RedisStore => {
     const s = createRedisStore(
       redisCluster
-        ? { cluster: redisCluster.seeds, prefix: `t${prefixes++}:` }
-        : { url: redis!.url, prefix: `t${prefixes++}:`, shards: 4 },
+        ? { cluster: redisCluster.seeds, prefix: `t${prefixes++}:`, ...PATIENT }
+        : { url: redis!.url, prefix: `t${prefixes++}:`, shards: 4, ...PATIENT },
     );
     return s;
   };
