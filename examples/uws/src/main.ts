@@ -1,4 +1,8 @@
 import { serve } from '@1mrc/adapter-uws';
 import { runUntilSignal } from '@1mrc/server';
+import { storeFromEnv } from '@1mrc/store-redis/env';
 
-process.exitCode = await runUntilSignal('adapter-uws', serve);
+// STORE unset or `memory`: the in-memory engine (the Redis client is then never loaded);
+// `redis://host:port` or `redis+cluster://host:port,host:port`: a shared Redis store (docs/redis.md).
+const store = await storeFromEnv();
+process.exitCode = await runUntilSignal('adapter-uws', serve, store ? { store } : {});

@@ -214,7 +214,7 @@ function parseWorkers(name: string, text: string): number | 'auto' {
 /**
  * Starts a server from the environment and the command line (`--workers`, over `WORKERS`) and
  * runs it until SIGINT or SIGTERM; then it stops accepting, finishes in-flight requests and
- * prints the final snapshot as one JSON line (merged over every worker).
+ * prints the final snapshot as one JSON line (merged over every worker), then closes the store.
  *
  * Resolves, once the server has stopped, with the exit code the process should end with: 0
  * after a signal drained it, 1 when it stopped on its own error (printed to stderr). It never
@@ -252,5 +252,14 @@ export async function runUntilSignal(
     // Stopped: a signal from now on ends the process the default way.
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
+    // The store was handed to this server to run with: its connections (Redis) would keep the
+    // event loop, and so the process, alive.
+    try {
+      await server.store.close?.();
+    } catch (error) {
+      console.error(
+        `${name}: closing the store failed: ${error instanceof Error ? error.message : String(error)}`,
+      );
+    }
   }
 }

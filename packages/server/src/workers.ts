@@ -27,6 +27,7 @@ import {
   type PrimaryPort,
   type ShardMessage,
   type ShardOptions,
+  sharedStoreSpec,
 } from './shards/index.js';
 
 export type WorkerTransport = 'threads' | 'cluster';
@@ -73,8 +74,12 @@ export async function serveWorkers(
 ): Promise<RunningServer> {
   const { workers, store, onError, metrics = true, ...rest } = options;
   const count = workerCount(workers);
-  if (store !== undefined) {
-    throw new TypeError('Expected no store with workers: each worker records into its own shard');
+  // A shared store (one with a spec, as Redis's) is opened by each worker on its own.
+  const storeSpec = sharedStoreSpec(store);
+  if (store !== undefined && storeSpec === undefined) {
+    throw new TypeError(
+      'Expected no store with workers (each worker records into its own shard), or a shared store with a spec',
+    );
   }
   if (onError !== undefined) {
     // A function cannot be sent to another thread or process; each worker logs to stderr.
@@ -85,7 +90,7 @@ export async function serveWorkers(
       'Expected metrics to be true or false with workers: each worker keeps its own, summed by the primary',
     );
   }
-  const shardOptions: ShardOptions = { ...rest, metrics };
+  const shardOptions: ShardOptions = { ...rest, metrics, ...(storeSpec ? { storeSpec } : {}) };
   // The primary's process: with threads, the only one, so the workers leave these to it.
   const own = metrics ? new Registry() : undefined;
   if (own) collectDefaultMetrics({ register: own });
@@ -137,7 +142,7 @@ export async function serveWorkers(
   return {
     url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
     port,
-    store: aggregator.store,
+    store: store ?? aggregator.store,
     close: () =>
       (closing ??= aggregator.close().then(async () => {
         await Promise.all(spawned.map((worker) => worker.exited));

@@ -6,6 +6,8 @@ export {
   ADAPTER_NAMES,
   ADAPTERS,
   type AdapterName,
+  CONFORMANCE_DIFFERENCES,
+  conformanceDifference,
   exampleEntry,
   isAdapterName,
   selectAdapters,
@@ -35,6 +37,16 @@ export {
   spawnCaptured,
   startServerProcess,
 } from './process.js';
+export {
+  INSTALL_HINT as REDIS_INSTALL_HINT,
+  type RedisClusterProcess,
+  type RedisProcess,
+  type RedisProcessOptions,
+  redisAvailable,
+  skipWithoutRedis,
+  startRedis,
+  startRedisCluster,
+} from './redis.js';
 export {
   contractReply,
   type ExpectedReply,

@@ -35,6 +35,33 @@ const UNAUTHORIZED = errorReply(
   { ...JSON_HEADERS, 'www-authenticate': 'Bearer' },
 );
 
+/**
+ * A shared store's failure to confirm (`UNAVAILABLE`, as `StoreUnavailableError` carries it) is
+ * 503 with `Retry-After`: the request was not acknowledged, so the client may send it again.
+ * Matched by code, not class, so a store built on another copy of core is still understood.
+ */
+function unavailable(error: unknown): Reply | undefined {
+  const { code, retryAfterSeconds } = (error ?? {}) as { code?: unknown; retryAfterSeconds?: unknown };
+  if (code !== 'UNAVAILABLE') return undefined;
+  const seconds =
+    Number.isSafeInteger(retryAfterSeconds) && (retryAfterSeconds as number) >= 0 ? retryAfterSeconds : 1;
+  return errorReply(
+    {
+      code: 'UNAVAILABLE',
+      message: 'the store could not confirm this request: it is not acknowledged; retry later',
+    },
+    { ...JSON_HEADERS, 'retry-after': String(seconds) },
+  );
+}
+
+/** `/health`: 200 while the store is up, 503 saying why once it is not. */
+function healthReply(health: unknown): Reply {
+  const { ok, reason } = (health ?? {}) as { ok?: unknown; reason?: unknown };
+  if (ok === true) return OK;
+  const why = typeof reason === 'string' ? reason : health instanceof Error ? health.message : 'unknown';
+  return json(503, { status: 'unavailable', store: 'down', reason: why });
+}
+
 /** The default `onError`: one line on stderr naming the route and the error. */
 function logError(error: unknown, context: ErrorContext): void {
   let text: string;
@@ -83,7 +110,6 @@ export function createContract(options: ContractOptions): Contract {
 
   /** The answer to a failure: a store's `StatsError` with a known code is its own status; else 500, reported. */
   const failure = (error: unknown, route: string): Reply => {
-    // UNAVAILABLE (with Retry-After) is the shared store's answer and is mapped with it.
     if (error instanceof StatsError && isContractErrorCode(error.code) && error.code !== 'UNAVAILABLE') {
       return errorReply(error);
     }
@@ -92,7 +118,7 @@ export function createContract(options: ContractOptions): Contract {
     } catch {
       // A failing hook must not turn one failed request into a crashed server.
     }
-    return INTERNAL;
+    return unavailable(error) ?? INTERNAL;
   };
 
   const allowed = (allow: string): Reply =>
@@ -188,6 +214,19 @@ export function createContract(options: ContractOptions): Contract {
     }
   };
 
+  // `/health` asks the store, if it can say (a shared store can be down); it never throws.
+  const health = (): Reply | Promise<Reply> => {
+    if (store.health === undefined) return OK;
+    try {
+      const answer: unknown = store.health();
+      return isThenable(answer)
+        ? Promise.resolve(answer).then(healthReply, healthReply)
+        : healthReply(answer);
+    } catch (error) {
+      return healthReply(error);
+    }
+  };
+
   const resetHandle = (): Reply | Promise<Reply> => {
     try {
       return settle(store.reset(), OK, 'POST /reset');
@@ -215,7 +254,7 @@ export function createContract(options: ContractOptions): Contract {
       case '/stats':
         return head.method === 'GET' ? { reply: stats() } : { reply: ONLY_GET };
       case '/health':
-        return head.method === 'GET' ? { reply: OK } : { reply: ONLY_GET };
+        return head.method === 'GET' ? { reply: health() } : { reply: ONLY_GET };
       case '/reset':
         return reset(head);
       default:

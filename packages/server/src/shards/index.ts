@@ -38,6 +38,8 @@ export {
   type ShardMessage,
   type ShardOptions,
   type ShardPort,
+  type SharedStoreSpec,
+  sharedStoreSpec,
   type WorkerPort,
 } from './protocol.js';
 export {

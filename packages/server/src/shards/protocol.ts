@@ -2,12 +2,29 @@
  * The messages between a worker and the primary, and the link they travel on. Plain data only:
  * `postMessage` (worker_threads) and cluster IPC must be able to carry every message.
  */
-import type { Snapshot, StatsState } from '@1mrc/core';
+import type { EventStore, Snapshot, StatsState } from '@1mrc/core';
 import type { ServeOptions } from '../index.js';
+
+/**
+ * A store every worker can open on its own (shared state, e.g. Redis): plain data naming a
+ * module whose `createStoreFromSpec(options)` builds it. A store object cannot cross threads.
+ */
+export interface SharedStoreSpec {
+  readonly module: string;
+  readonly options: unknown;
+}
+
+/** The spec of a store that has one (`store.spec`), else undefined. */
+export function sharedStoreSpec(store: EventStore | undefined): SharedStoreSpec | undefined {
+  const spec = (store as { spec?: Partial<SharedStoreSpec> } | undefined)?.spec;
+  return typeof spec?.module === 'string' ? { module: spec.module, options: spec.options } : undefined;
+}
 
 /** Serve options a worker gets from the primary: plain data, so `postMessage` can carry it. */
 export type ShardOptions = Omit<ServeOptions, 'store' | 'workers' | 'metrics'> & {
   readonly metrics?: boolean;
+  /** Set: the worker serves on its own store built from it, not on a shard of the primary's. */
+  readonly storeSpec?: SharedStoreSpec;
 };
 
 /** One registry's metrics as prom-client's `getMetricsAsJSON()` gives them: plain data. */

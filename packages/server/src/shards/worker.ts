@@ -12,7 +12,7 @@ import {
 } from '@1mrc/core';
 import type { ServeOptions } from '../index.js';
 import { createServerMetrics } from '../metrics/server-metrics.js';
-import { errorMessage, type ShardOptions, type WorkerPort } from './protocol.js';
+import { errorMessage, type ShardOptions, type SharedStoreSpec, type WorkerPort } from './protocol.js';
 
 /** A worker's store: records locally; `snapshot` and `reset` go through the primary. */
 export interface ShardStore extends EventStore {
@@ -114,8 +114,11 @@ export function serveShard(
   const store = createShardStore(port);
   let server: Promise<{ close(): Promise<void> } | undefined> | undefined;
   let closing: Promise<void> | undefined;
+  let shared: EventStore | undefined;
   const close = (): Promise<void> =>
-    (closing ??= (server ?? Promise.resolve(undefined)).then((running) => running?.close()));
+    (closing ??= (server ?? Promise.resolve(undefined))
+      .then((running) => running?.close())
+      .then(() => closeQuietly(shared)));
   let handedOver!: () => void;
   const done = new Promise<void>((resolve) => {
     handedOver = resolve;
@@ -123,7 +126,7 @@ export function serveShard(
   port.onMessage((message) => {
     if (message.kind === 'start' && server === undefined) {
       // maxUsers is the shard's own: each worker's engine applies it to its own users.
-      const { maxUsers, ...startOptions } = message.options;
+      const { maxUsers, storeSpec, ...startOptions } = message.options;
       try {
         store.configure({ maxUsers });
       } catch (error) {
@@ -148,16 +151,20 @@ export function serveShard(
           );
         });
       }
-      server = serve({ ...startOptions, store, metrics }).then(
-        (running) => {
-          port.postMessage({ kind: 'ready', port: running.port });
-          return running;
-        },
-        (error: unknown) => {
-          port.postMessage({ kind: 'start-failed', message: errorMessage(error) });
-          return undefined;
-        },
-      );
+      server = openStore(storeSpec, store, (opened) => {
+        shared = opened;
+      })
+        .then((chosen) => serve({ ...startOptions, store: chosen, metrics }))
+        .then(
+          (running) => {
+            port.postMessage({ kind: 'ready', port: running.port });
+            return running;
+          },
+          (error: unknown) => {
+            port.postMessage({ kind: 'start-failed', message: errorMessage(error) });
+            return undefined;
+          },
+        );
     } else if (message.kind === 'close' && closing === undefined) {
       void close().then(() => {
         store.handOver();
@@ -173,4 +180,28 @@ export function serveShard(
       return close();
     },
   };
+}
+
+/** A worker's own store is closed once it has drained; a failure to close changes nothing counted. */
+async function closeQuietly(store: EventStore | undefined): Promise<void> {
+  try {
+    await store?.close?.();
+  } catch {
+    // Its connections die with the worker.
+  }
+}
+
+/** The worker's own store from `spec`, or its shard of the primary's when there is none. */
+async function openStore(
+  spec: SharedStoreSpec | undefined,
+  shard: EventStore,
+  opened: (store: EventStore) => void,
+): Promise<EventStore> {
+  if (spec === undefined) return shard;
+  const { createStoreFromSpec } = (await import(spec.module)) as {
+    createStoreFromSpec(options: unknown): EventStore;
+  };
+  const store = createStoreFromSpec(spec.options);
+  opened(store);
+  return store;
 }
