@@ -9,7 +9,8 @@
 
 import { createStats } from '@1mrc/core';
 import { describe, expect, it } from 'vitest';
-import { exampleCommand, startServerProcess } from '../../packages/client/src/server-process.js';
+import { startServerProcess } from '../../packages/client/src/server-process.js';
+import { exampleCommand } from '../../scripts/examples.js';
 import { type AdapterName, adapterNames, Connection, ConnectionClosed, postEvent } from './harness.js';
 
 const CLIENTS = 32;
