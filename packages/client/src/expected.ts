@@ -133,12 +133,13 @@ const COUNTS = ['totalRequests', 'uniqueUsers'] as const;
 export function snapshotProblems(s: Snapshot): string[] {
   const problems: string[] = [];
   for (const field of COUNTS) {
-    if (!Number.isSafeInteger(s[field]) || s[field] < 0) {
+    if (Number.isNaN(s[field])) problems.push(`${field} is missing or not a JSON number`);
+    else if (!Number.isSafeInteger(s[field]) || s[field] < 0) {
       problems.push(`${field} is ${s[field]}, not a non-negative integer`);
     }
   }
   for (const field of ['sum', 'avg'] as const) {
-    if (!Number.isFinite(s[field])) problems.push(`${field} is ${s[field]}, not a finite number`);
+    if (!Number.isFinite(s[field])) problems.push(`${field} is missing or not a finite JSON number`);
   }
   if (problems.length > 0) return problems;
   if (s.totalRequests === 0) {
