@@ -260,10 +260,15 @@ class Connection implements ResponseSink {
       this.abort('protocol');
       return;
     }
-    this.loop.ended(this.readAt);
+    const { loop } = this;
+    loop.ended(this.readAt);
     // The server closes after this response: what is still in flight will not be answered.
     if (this.parser.closed) this.abort('reset');
-    else this.fill();
+    else {
+      // Open model: what fell due goes out in this wake-up, not only at the next tick.
+      if (loop.interval > 0) loop.release(this.readAt);
+      this.fill();
+    }
   }
 
   onResponse(status: number): void {
