@@ -4,7 +4,7 @@ import { type Expected, expectedFor } from './expected.js';
 import { HARD_MAX_EVENTS } from './hard-pattern.js';
 import { createPattern, type PatternName } from './pattern.js';
 import type { PortChoice } from './server-process.js';
-import { type LoadSpec, requestCount } from './threads.js';
+import type { LoadSpec } from './threads.js';
 
 export interface ChallengeOptions {
   /** Use servers that are already running; several share one store and get the connections round-robin. */
@@ -191,5 +191,3 @@ export function planChallenge(options: ChallengeOptions): Plan {
     expected: expectedFor(pattern, events),
   };
 }
-
-export { requestCount };
