@@ -17,8 +17,7 @@ import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { exampleCommand, startServerProcess } from '@1mrc/client';
-import { startRedis } from '@1mrc/testkit';
+import { exampleCommand, startRedis, startServerProcess } from '@1mrc/testkit';
 
 const { values } = parseArgs({
   options: { seconds: { type: 'string', default: '6' }, loops: { type: 'string', default: '32' } },

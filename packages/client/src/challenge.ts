@@ -2,56 +2,21 @@
  * One challenge run: (start a server,) read /stats, send the events, read /stats again,
  * (stop the server,) and compare what changed with what must have changed.
  */
+import { randomBytes } from 'node:crypto';
 import type { Snapshot } from '@1mrc/core';
-import { request } from 'undici';
-import { DEFAULT_ENGINE, ENGINES, type EngineName, runEngine } from './engines.js';
-import { type Expected, expectedFor, FIELDS, type Validation, validate } from './expected.js';
+import type { Histogram } from 'hdr-histogram-js';
+import type { EngineName } from './engines.js';
+import { runEngine } from './engines.js';
+import { FIELDS, type Validation, validate } from './expected.js';
 import type { LoadResult } from './load.js';
-import { buildBodies, createPattern, type PatternName } from './pattern.js';
-import {
-  ADAPTERS,
-  type AdapterName,
-  exampleCommand,
-  type ServerProcess,
-  type ServerUsage,
-  startServerProcess,
-} from './server-process.js';
-import { type LoadSpec, requestCount, runThreads } from './threads.js';
+import type { PatternName } from './pattern.js';
+import { type ChallengeOptions, type Plan, planChallenge } from './plan.js';
+import { type ServerProcess, type ServerUsage, startServerProcess } from './server-process.js';
+import { type Reading, readEveryServer } from './stats.js';
+import { bodiesOf, type LoadSpec, loadOptions, requestCount, runThreads } from './threads.js';
 
-export interface ChallengeOptions {
-  /** Start this adapter's example (`examples/<adapter>`) as a child process. The default target. */
-  readonly adapter?: AdapterName;
-  /** Use a server that is already running. */
-  readonly url?: string;
-  /** Start this command instead (it must behave like an example: PORT, HOST, SIGTERM → `final {…}`). */
-  readonly command?: readonly string[];
-  /** How requests are sent: `raw` (node:net, pre-built requests) or `undici`. Default `raw`. */
-  readonly engine?: EngineName;
-  /** Events to send. Default 1,000,000. */
-  readonly requests?: number;
-  /** Connections. Default 1,000. */
-  readonly concurrency?: number;
-  /** Requests in flight per connection. Default 1. */
-  readonly pipelining?: number;
-  /** Distinct users in the pattern. Default 75,000. */
-  readonly users?: number;
-  /** Default `seed`. */
-  readonly pattern?: PatternName;
-  /** Send `POST /events` with this many events each instead of one `POST /event` per event. */
-  readonly batch?: number;
-  /** Worker threads sending requests. Default 1 (the main thread only). */
-  readonly clientThreads?: number;
-  /** Per-request and connect timeout, in ms. Default 30,000. */
-  readonly timeoutMs?: number;
-  /** Stop starting requests once this many failed. Default 1,000. */
-  readonly maxErrors?: number;
-  /** `WORKERS` for a server this run starts: event loops it serves on. Default: the server's (1). */
-  readonly workers?: number | 'auto';
-  /** Called about ten times a second while sending. */
-  readonly onProgress?: (done: number, total: number) => void;
-  /** Called with a line about each step (starting the server, …). */
-  readonly onStatus?: (message: string) => void;
-}
+export type { ChallengeOptions } from './plan.js';
+export { readStats } from './stats.js';
 
 export interface LatencySummary {
   readonly p50: number;
@@ -62,13 +27,30 @@ export interface LatencySummary {
   readonly mean: number;
 }
 
+/** The open model's findings: did the server keep up with the schedule? */
+export interface OpenModelReport {
+  readonly targetRate: number;
+  /** Answers per second, from the first request's due time to the last answer. */
+  readonly achievedRate: number;
+  /** Latency from each request's due time (corrected for coordinated omission), in µs. */
+  readonly correctedUs: LatencySummary;
+  /** The latest a request was written after it was due, in ms (waiting for a free connection). */
+  readonly maxLateMs: number;
+  /** The achieved rate is at least 95 % of the target. */
+  readonly keptUp: boolean;
+  readonly verdict: string;
+}
+
 export interface ChallengeReport {
   readonly ok: boolean;
   /** Why `ok` is false, one line each. */
   readonly problems: readonly string[];
-  /** The adapter name, or the URL, or the command. */
+  /** The name given, or the command, or the URL(s). */
   readonly target: string;
+  /** The (first) server's URL. */
   readonly url: string;
+  /** Every server the connections went to. */
+  readonly urls: readonly string[];
   readonly startedAt: string;
   readonly options: {
     readonly engine: EngineName;
@@ -79,9 +61,13 @@ export interface ChallengeReport {
     readonly pattern: PatternName;
     readonly batch: number | null;
     readonly clientThreads: number;
-    /** The `WORKERS` given to a server this run started; null when not given. */
-    readonly workers: number | 'auto' | null;
+    /** Open model: the target rate in requests per second; null for the closed loop. */
+    readonly rate: number | null;
+    /** The environment given to a server this run started (`WORKERS`, `STORE`, …). */
+    readonly serverEnv: Readonly<Record<string, string>>;
   };
+  /** How this run's userIds start: `user_` on a fresh server, a run-unique prefix otherwise. */
+  readonly userPrefix: string;
   /** HTTP requests: as many as events, or one per batch. */
   readonly httpRequests: number;
   readonly succeeded: number;
@@ -91,10 +77,13 @@ export interface ChallengeReport {
   readonly durationMs: number;
   readonly requestsPerSecond: number;
   readonly eventsPerSecond: number;
-  /** Of successful requests, in microseconds. */
+  /** Of successful requests, in microseconds, from when each was written. */
   readonly latencyUs: LatencySummary;
+  readonly openModel?: OpenModelReport;
   readonly before: Snapshot;
   readonly after: Snapshot;
+  /** With several servers: what each one said. */
+  readonly servers?: readonly { readonly url: string; readonly before: Snapshot; readonly after: Snapshot }[];
   readonly validation: Validation;
   readonly client: { readonly cpuSeconds: number; readonly peakRssBytes: number };
   /**
@@ -108,83 +97,12 @@ export interface ChallengeReport {
   };
 }
 
-function positive(name: string, value: number | undefined, fallback: number): number {
-  if (value === undefined) return fallback;
-  if (!Number.isSafeInteger(value) || value < 1) {
-    throw new TypeError(`Expected ${name} to be a positive integer, got ${String(value)}`);
-  }
-  return value;
-}
-
-function resolveTarget(options: ChallengeOptions): {
-  url?: string;
-  command?: readonly string[];
-  target: string;
-} {
-  const given = [options.adapter, options.url, options.command].filter((x) => x !== undefined).length;
-  if (given > 1) throw new TypeError('Expected at most one of adapter, url and command');
-  if (options.url !== undefined) {
-    let url: URL;
-    try {
-      url = new URL(options.url);
-    } catch {
-      throw new TypeError(`Expected url to be an http:// URL, got ${options.url}`);
-    }
-    if (url.protocol !== 'http:')
-      throw new TypeError(`Expected url to be an http:// URL, got ${options.url}`);
-    return { url: url.origin, target: url.origin };
-  }
-  if (options.command !== undefined) return { command: options.command, target: options.command.join(' ') };
-  const adapter = options.adapter ?? 'uws';
-  if (!ADAPTERS.includes(adapter)) {
-    throw new TypeError(`Expected adapter to be one of ${ADAPTERS.join(', ')}, got ${String(adapter)}`);
-  }
-  return { command: exampleCommand(adapter), target: adapter };
-}
-
-/** GET /stats; a field that is not a number reads as NaN, so it fails validation by name. */
-export async function readStats(url: string): Promise<Snapshot> {
-  let statusCode: number;
-  let text: string;
-  try {
-    const response = await request(`${url}/stats`, {
-      headersTimeout: 30_000,
-      bodyTimeout: 30_000,
-      reset: true,
-    });
-    statusCode = response.statusCode;
-    text = await response.body.text();
-  } catch (error) {
-    throw new Error(`GET ${url}/stats failed: ${(error as Error).message}`);
-  }
-  if (statusCode !== 200) throw new Error(`GET ${url}/stats answered ${statusCode}: ${text.slice(0, 200)}`);
-  let json: Record<string, unknown>;
-  try {
-    json = JSON.parse(text) as Record<string, unknown>;
-  } catch {
-    throw new Error(`GET ${url}/stats answered something that is not JSON: ${text.slice(0, 200)}`);
-  }
-  const field = (name: string): number =>
-    typeof json[name] === 'number' ? (json[name] as number) : Number.NaN;
-  return {
-    totalRequests: field('totalRequests'),
-    uniqueUsers: field('uniqueUsers'),
-    sum: field('sum'),
-    avg: field('avg'),
-  };
-}
-
-function summarize(result: LoadResult): LatencySummary {
-  const h = result.histogram;
+/** Percentiles never above the maximum: HdrHistogram reports a bucket's top, which can be. */
+export function summarize(h: Histogram): LatencySummary {
   if (h.totalCount === 0) return { p50: 0, p90: 0, p99: 0, p999: 0, max: 0, mean: 0 };
-  return {
-    p50: h.getValueAtPercentile(50),
-    p90: h.getValueAtPercentile(90),
-    p99: h.getValueAtPercentile(99),
-    p999: h.getValueAtPercentile(99.9),
-    max: h.maxValue,
-    mean: Math.round(h.mean),
-  };
+  const max = h.maxValue;
+  const at = (p: number): number => Math.min(h.getValueAtPercentile(p), max);
+  return { p50: at(50), p90: at(90), p99: at(99), p999: at(99.9), max, mean: Math.round(h.mean) };
 }
 
 async function sendAll(spec: LoadSpec, threads: number, onProgress?: ChallengeOptions['onProgress']) {
@@ -197,142 +115,168 @@ async function sendAll(spec: LoadSpec, threads: number, onProgress?: ChallengeOp
   };
   try {
     if (threads > 1) return await runThreads(spec, threads, progress, startTicker);
-    const bodies = buildBodies(createPattern(spec.pattern, spec.users), spec.events, spec.batch);
+    const bodies = bodiesOf(spec);
     startTicker();
-    return await runEngine(spec.engine, {
-      origin: spec.origin,
-      path: spec.batch === undefined ? '/event' : '/events',
-      bodies,
-      first: 0,
-      end: total,
-      connections: spec.connections,
-      pipelining: spec.pipelining,
-      timeoutMs: spec.timeoutMs,
-      maxErrors: spec.maxErrors,
-      progress,
-    });
+    const part = { first: 0, end: total, connections: spec.connections, connectionOffset: 0 };
+    return await runEngine(
+      spec.engine,
+      loadOptions(spec, { ...part, maxErrors: spec.maxErrors }, bodies, progress, 0),
+    );
   } finally {
     clearInterval(ticker);
     onProgress?.(done(), total);
   }
 }
 
-function problemsOf(load: LoadResult, validation: Validation, after: Snapshot, final?: Snapshot): string[] {
+/** What the servers were, and said, around the load. */
+interface Observed {
+  readonly urls: readonly string[];
+  readonly userPrefix: string;
+  readonly before: Reading;
+  readonly after: Reading;
+  readonly load: LoadResult;
+  readonly cpu: NodeJS.CpuUsage;
+  readonly server?: {
+    readonly process: ServerProcess;
+    readonly before?: ServerUsage | undefined;
+    readonly after?: ServerUsage | undefined;
+    readonly final?: Snapshot | undefined;
+  };
+}
+
+async function startServer(
+  plan: Plan,
+  status: (message: string) => void,
+): Promise<ServerProcess | undefined> {
+  if (!plan.server) return undefined;
+  status(`starting ${plan.target}`);
+  const server = await startServerProcess(plan.server.command, plan.server);
+  status(`${plan.target} is up at ${server.url} (pid ${server.pid})`);
+  return server;
+}
+
+/**
+ * A server that already holds events gets userIds it cannot have seen (a run-unique prefix),
+ * so the uniqueUsers delta is exact; a fresh one gets the challenge's own `user_<n>`.
+ */
+function userPrefixFor(before: Snapshot): string {
+  return before.totalRequests === 0 ? 'user_' : `run${randomBytes(6).toString('hex')}_`;
+}
+
+/** Reads /stats, sends the events, reads /stats again; stops a server it started, whatever happens. */
+async function observe(plan: Plan, options: ChallengeOptions): Promise<Observed> {
+  const status = options.onStatus ?? (() => {});
+  const process_ = await startServer(plan, status);
+  const urls = process_ ? [process_.url] : (plan.urls ?? []);
+  let final: Snapshot | undefined;
+  let stopped = false;
+  try {
+    const before = await readEveryServer(urls, 'before the run');
+    const userPrefix = userPrefixFor(before.snapshot);
+    const spec: LoadSpec = { ...plan.spec, origins: urls, userPrefix };
+    status(`sending ${plan.spec.events} events to ${urls.join(', ')}`);
+    const usageBefore = process_?.usage();
+    const cpuStart = process.cpuUsage();
+    const load = await sendAll(spec, plan.threads, options.onProgress);
+    const cpu = process.cpuUsage(cpuStart);
+    // Read before SIGTERM: after exit /proc has nothing left to say.
+    const usageAfter = process_?.usage();
+    const after = await readEveryServer(urls, 'after the run');
+    if (process_) {
+      status(`stopping ${plan.target}`);
+      final = await process_.stop();
+      stopped = true;
+    }
+    return {
+      urls,
+      userPrefix,
+      before,
+      after,
+      load,
+      cpu,
+      ...(process_ ? { server: { process: process_, before: usageBefore, after: usageAfter, final } } : {}),
+    };
+  } finally {
+    if (process_ && !stopped) await process_.stop();
+  }
+}
+
+function problemsOf(plan: Plan, seen: Observed, validation: Validation): string[] {
+  const { load } = seen;
   const problems: string[] = [];
   if (load.failed > 0) {
     const kinds = Object.entries(load.errors).map(([kind, n]) => `${kind}: ${n}`);
     problems.push(`${load.failed} requests failed (${kinds.join(', ')})`);
   }
   if (load.notSent > 0) problems.push(`${load.notSent} requests not sent: too many errors`);
+  for (const disagreement of [seen.before.disagreement, seen.after.disagreement]) {
+    if (disagreement) problems.push(disagreement);
+  }
+  for (const problem of validation.snapshotProblems) problems.push(`/stats ${problem}`);
   for (const check of validation.checks) {
     if (check.ok) continue;
     const wanted = check.range ? `${check.range[0]} .. ${check.range[1]}` : String(check.expected);
     problems.push(`${check.field}: expected ${wanted}, /stats says ${check.actual}`);
   }
-  if (final) {
-    const differ = FIELDS.filter((f) => !Object.is(final[f], after[f]));
-    if (differ.length > 0) {
-      problems.push(`the final snapshot printed on SIGTERM differs from /stats in ${differ.join(', ')}`);
+  if (seen.server) {
+    const { final } = seen.server;
+    if (final === undefined) {
+      if (plan.expectFinal) problems.push('the server printed no final snapshot on SIGTERM');
+    } else {
+      const after = seen.after.snapshot;
+      const differ = FIELDS.filter((f) => !Object.is(final[f], after[f]));
+      if (differ.length > 0) {
+        problems.push(`the final snapshot printed on SIGTERM differs from /stats in ${differ.join(', ')}`);
+      }
     }
   }
   return problems;
 }
 
-/** Runs the challenge once and reports; never throws for a wrong server, only for bad options or no server. */
-export async function runChallenge(options: ChallengeOptions = {}): Promise<ChallengeReport> {
-  const target = resolveTarget(options);
-  const events = positive('requests', options.requests, 1_000_000);
-  // Progress counters are Int32Array slots (Atomics work on integer arrays only).
-  if (events > 2 ** 31 - 1) throw new TypeError(`Expected requests to be at most 2^31 - 1, got ${events}`);
-  const pattern = createPattern(options.pattern ?? 'seed', positive('users', options.users, 75_000));
-  const batch = options.batch === undefined ? undefined : positive('batch', options.batch, 1);
-  const engine = options.engine ?? DEFAULT_ENGINE;
-  const { workers } = options;
-  if (workers !== undefined && workers !== 'auto') positive('workers', workers, 1);
-  if (workers !== undefined && target.command === undefined) {
-    throw new TypeError('Expected no workers with url: they apply to a server this run starts');
-  }
-  if (!ENGINES.includes(engine)) {
-    throw new TypeError(`Expected engine to be one of ${ENGINES.join(', ')}, got ${String(engine)}`);
-  }
-  const spec: LoadSpec = {
-    engine,
-    origin: target.url ?? '',
-    pattern: pattern.name,
-    users: pattern.users,
-    events,
-    batch,
-    connections: positive('concurrency', options.concurrency, 1000),
-    pipelining: positive('pipelining', options.pipelining, 1),
-    timeoutMs: positive('timeoutMs', options.timeoutMs, 30_000),
-    maxErrors: positive('maxErrors', options.maxErrors, 1000),
-  };
-  const threads = positive('clientThreads', options.clientThreads, 1);
-  if (threads > spec.connections) {
-    throw new TypeError(
-      `Expected clientThreads (${threads}) to be at most concurrency (${spec.connections})`,
-    );
-  }
-  const expected: Expected = expectedFor(pattern, events);
-  const status = options.onStatus ?? (() => {});
-  const startedAt = new Date().toISOString();
+function openModelOf(plan: Plan, load: LoadResult): OpenModelReport | undefined {
+  const targetRate = plan.spec.rate;
+  if (targetRate === undefined || !load.corrected) return undefined;
+  const answered = load.succeeded + load.failed;
+  const achievedRate = answered / (Math.max(load.endedAt - load.startedAt, 1e-3) / 1000);
+  const keptUp = achievedRate >= 0.95 * targetRate;
+  const maxLateMs = load.lateness?.maxMs ?? 0;
+  const rounded = (r: number): string => Math.round(r).toLocaleString('en-US');
+  const verdict = keptUp
+    ? `kept up: ${rounded(achievedRate)} of ${rounded(targetRate)} req/s`
+    : `could NOT keep up: ${rounded(achievedRate)} req/s of the ${rounded(targetRate)} req/s target; requests waited up to ${Math.round(maxLateMs)} ms past their send time for a free connection`;
+  return { targetRate, achievedRate, correctedUs: summarize(load.corrected), maxLateMs, keptUp, verdict };
+}
 
-  let server: ServerProcess | undefined;
-  if (target.command) {
-    status(`starting ${target.target}`);
-    server = await startServerProcess(
-      target.command,
-      workers === undefined ? {} : { env: { WORKERS: String(workers) } },
-    );
-    status(`${target.target} is up at ${server.url} (pid ${server.pid})`);
-  }
-  const url = server?.url ?? target.url ?? '';
-  let final: Snapshot | undefined;
-  let usage: ServerUsage | undefined;
-  let usageBefore: ServerUsage | undefined;
-  let before: Snapshot;
-  let after: Snapshot;
-  let load: LoadResult;
-  let cpu: NodeJS.CpuUsage;
-  try {
-    before = await readStats(url);
-    status(`sending ${events} events to ${url}`);
-    usageBefore = server?.usage();
-    const cpuStart = process.cpuUsage();
-    load = await sendAll({ ...spec, origin: url }, threads, options.onProgress);
-    cpu = process.cpuUsage(cpuStart);
-    // Read before SIGTERM: after exit /proc has nothing left to say.
-    usage = server?.usage();
-    after = await readStats(url);
-  } finally {
-    if (server) {
-      status(`stopping ${target.target}`);
-      final = await server.stop();
-    }
-  }
-
-  const validation = validate(expected, before, after);
-  const problems = problemsOf(load, validation, after, final);
-  if (server && final === undefined) problems.push('the server printed no final snapshot on SIGTERM');
+function reportOf(plan: Plan, seen: Observed, startedAt: string): ChallengeReport {
+  const { load, server } = seen;
+  const validation = validate(plan.expected, seen.before.snapshot, seen.after.snapshot, {
+    usersAreNew: seen.userPrefix !== 'user_',
+  });
+  const problems = problemsOf(plan, seen, validation);
   const seconds = Math.max(load.endedAt - load.startedAt, 1e-3) / 1000;
+  const openModel = openModelOf(plan, load);
+  const { spec } = plan;
   return {
     ok: problems.length === 0,
     problems,
-    target: target.target,
-    url,
+    target: plan.target,
+    url: seen.urls[0] ?? '',
+    urls: seen.urls,
     startedAt,
     options: {
-      engine,
-      requests: events,
+      engine: spec.engine,
+      requests: spec.events,
       concurrency: spec.connections,
       pipelining: spec.pipelining,
-      users: pattern.users,
-      pattern: pattern.name,
-      batch: batch ?? null,
-      clientThreads: threads,
-      workers: workers ?? null,
+      users: spec.users,
+      pattern: spec.pattern,
+      batch: spec.batch ?? null,
+      clientThreads: plan.threads,
+      rate: spec.rate ?? null,
+      serverEnv: plan.server?.env ?? {},
     },
-    httpRequests: requestCount(spec),
+    userPrefix: seen.userPrefix,
+    httpRequests: requestCount({ ...spec, origins: seen.urls }),
     succeeded: load.succeeded,
     failed: load.failed,
     notSent: load.notSent,
@@ -340,24 +284,54 @@ export async function runChallenge(options: ChallengeOptions = {}): Promise<Chal
     durationMs: seconds * 1000,
     requestsPerSecond: load.succeeded / seconds,
     eventsPerSecond: load.eventsSucceeded / seconds,
-    latencyUs: summarize(load),
-    before,
-    after,
+    latencyUs: summarize(load.histogram),
+    ...(openModel ? { openModel } : {}),
+    before: seen.before.snapshot,
+    after: seen.after.snapshot,
+    ...(seen.urls.length > 1
+      ? {
+          servers: seen.urls.map((url, i) => ({
+            url,
+            before: seen.before.each[i]?.snapshot as Snapshot,
+            after: seen.after.each[i]?.snapshot as Snapshot,
+          })),
+        }
+      : {}),
     validation,
     client: {
-      cpuSeconds: (cpu.user + cpu.system) / 1e6,
+      cpuSeconds: (seen.cpu.user + seen.cpu.system) / 1e6,
       peakRssBytes: process.resourceUsage().maxRSS * 1024,
     },
     ...(server
       ? {
           server: {
-            pid: server.pid,
-            cpuSeconds: (usage?.cpuSeconds ?? Number.NaN) - (usageBefore?.cpuSeconds ?? Number.NaN),
-            cpuSecondsTotal: usage?.cpuSeconds ?? Number.NaN,
-            peakRssBytes: usage?.peakRssBytes ?? Number.NaN,
-            final: final ?? null,
+            pid: server.process.pid,
+            cpuSeconds: (server.after?.cpuSeconds ?? Number.NaN) - (server.before?.cpuSeconds ?? Number.NaN),
+            cpuSecondsTotal: server.after?.cpuSeconds ?? Number.NaN,
+            peakRssBytes: server.after?.peakRssBytes ?? Number.NaN,
+            final: server.final ?? null,
           },
         }
       : {}),
   };
+}
+
+/**
+ * Runs the challenge once against one server (`url`, or `command` to start one) or several
+ * sharing one store (`url: [a, b, c]`), and reports what it measured and found.
+ *
+ * The steps: check the options and work out the expected effect exactly (`planChallenge`);
+ * start the server if asked; read /stats from every server; send the events (closed loop, or on
+ * a fixed schedule with `rate`); read /stats again; stop the server; validate each snapshot on
+ * its own and the change exactly.
+ *
+ * @returns the report; `ok` is false, with `problems` saying why, for a wrong or failing server.
+ * @throws TypeError for bad options, before anything is started or sent; Error when a server
+ *   cannot be started or its /stats cannot be read.
+ */
+export async function runChallenge(options: ChallengeOptions = {}): Promise<ChallengeReport> {
+  const plan = planChallenge(options);
+  const startedAt = new Date().toISOString();
+  const seen = await observe(plan, options);
+  return reportOf(plan, seen, startedAt);
 }

@@ -1,31 +1,48 @@
+#!/usr/bin/env node
 /**
- * `pnpm challenge`: runs the challenge against an adapter's example, all of them, or a URL.
- * Exit code 0: every /stats field right and no request failed; 1: the run failed; 2: bad usage.
+ * `1mrc-challenge`: runs the challenge against servers already running (`--url`) or started for
+ * the run (`--command`, several times for a comparison). Exit code 0: every /stats field right
+ * and no request failed; 1: the run failed; 2: bad usage.
  */
+import { realpathSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { SingleBar } from 'cli-progress';
 import { type ChallengeOptions, type ChallengeReport, runChallenge } from './challenge.js';
 import { DEFAULT_ENGINE, ENGINES, type EngineName } from './engines.js';
 import { PATTERNS, type PatternName } from './pattern.js';
+import { progressReporter } from './progress.js';
 import { formatReport, formatTable, writeReports } from './report.js';
-import { ADAPTERS, type AdapterName } from './server-process.js';
+import { killServers, type PortChoice } from './server-process.js';
 
-const HELP = `Usage: pnpm challenge [options]
+export const HELP = `Usage: 1mrc-challenge (--url <url> | --command "<shell command>") [options]
 
 Sends the One Million Request Challenge's events and proves the server's /stats exactly right.
 
 Target (one of):
-  --adapter <name>        start examples/<name> as a child process: ${ADAPTERS.join(' | ')} | all
-                          (default: uws; "all" runs each in turn and writes a comparison)
-  --url <http://host:port>  use a server that is already running
+  --url <http://host:port>[,<url>…]
+                          servers already running (not stopped after); several, sharing one
+                          store, get the connections round-robin and must agree on /stats
+  --command "<command>"   start this server for the run (with /bin/sh -c), wait until GET /health
+                          answers, stop it after (SIGTERM to its process group); give it several
+                          times to run each in turn and print a comparison table
+  --name <label>          what the report calls the command (once per --command)
+  --port <auto|n|output>  auto: a free port, given to the command as PORT and {port} (default);
+                          n: that port, given the same way; output: the server picks its port
+                          (PORT=0) and the first http://host:port it prints is used
+  --env <KEY=VALUE>       more environment for the command; repeatable
+  --expect-final          the command must print "final {snapshot}" on SIGTERM, equal to /stats
+  --start-timeout <ms>    how long the server may take to answer /health (default 60,000)
 
 Load:
   --requests <n>          events to send (default 1,000,000)
+  --rate <req/s>          open model: send on a fixed schedule, latency from each request's
+                          send time as scheduled (raw engine); with --requests or --duration
+  --duration <time>       with --rate: send for this long (10s, 500ms, 2m) instead of --requests
   --concurrency <n>       connections (default 1,000)
   --pipelining <n>        requests in flight per connection (default 1)
   --users <n>             distinct userIds (default 75,000)
-  --pattern <name>        seed: value i % 1000 | official: value i % 1000 + 0.5 (default seed)
+  --pattern <name>        seed: value i % 1000 | official: value i % 1000 + 0.5 |
+                          hard: values no float accumulator sums right (default seed)
   --batch <n>             POST /events with n events each instead of POST /event
   --client-threads <n>    worker threads sending requests (default 1)
   --engine <name>         raw: node:net sockets and pre-built requests | undici
@@ -33,26 +50,43 @@ Load:
   --timeout <ms>          per-request and connect timeout (default 30,000)
   --max-errors <n>        stop starting requests after n failures (default 1,000)
 
-Server (with --adapter):
-  --workers <n|auto>      WORKERS for the example: event loops it serves on (default 1)
-
 Output:
   --json                  print the report as JSON on stdout (progress goes to stderr)
   --out <dir>             write <timestamp>.json, latest.md and latest.svg there
-                          (default for --adapter all: results)
   -h, --help              show this help
 
 Numbers may be written 1000000, 1_000_000, 1,000,000 or 1e6.`;
 
-class UsageError extends Error {}
+export class UsageError extends Error {}
 
-function count(name: string, text: string | undefined): number | undefined {
+function number(name: string, text: string | undefined): number | undefined {
   if (text === undefined) return undefined;
   const n = Number(text.replace(/[_,]/g, ''));
-  if (text.trim() === '' || !Number.isSafeInteger(n) || n < 1) {
+  if (text.trim() === '' || !Number.isFinite(n) || n <= 0) {
+    throw new UsageError(`--${name} takes a positive number, got "${text}"`);
+  }
+  return n;
+}
+
+function count(name: string, text: string | undefined): number | undefined {
+  const n = number(name, text);
+  if (n !== undefined && !Number.isSafeInteger(n)) {
     throw new UsageError(`--${name} takes a positive integer, got "${text}"`);
   }
   return n;
+}
+
+const UNITS: Readonly<Record<string, number>> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+
+/** `10s`, `500ms`, `2m`, `1h`, or a number of seconds. */
+export function duration(text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const match = /^\s*([\d_.,e+]+)\s*(ms|s|m|h)?\s*$/.exec(text);
+  const value = match ? Number((match[1] as string).replace(/[_,]/g, '')) : Number.NaN;
+  if (!match || !Number.isFinite(value) || value <= 0) {
+    throw new UsageError(`--duration takes a time like 10s, 500ms or 2m, got "${text}"`);
+  }
+  return value * (UNITS[match[2] ?? 's'] as number);
 }
 
 function oneOf<T extends string>(
@@ -67,12 +101,79 @@ function oneOf<T extends string>(
   return text as T;
 }
 
-interface Command {
+function port(text: string | undefined): PortChoice | undefined {
+  if (text === undefined || text === 'auto' || text === 'output') return text;
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 1 || n > 65535) {
+    throw new UsageError(`--port takes auto, output or a port number, got "${text}"`);
+  }
+  return n;
+}
+
+function environment(pairs: readonly string[] | undefined): Record<string, string> | undefined {
+  if (pairs === undefined) return undefined;
+  const env: Record<string, string> = {};
+  for (const pair of pairs) {
+    const at = pair.indexOf('=');
+    if (at < 1) throw new UsageError(`--env takes KEY=VALUE, got "${pair}"`);
+    env[pair.slice(0, at)] = pair.slice(at + 1);
+  }
+  return env;
+}
+
+/** One run: what `runChallenge` gets, apart from the shared options and callbacks. */
+export type Target = Pick<ChallengeOptions, 'url' | 'command' | 'name'>;
+
+export interface Command {
   readonly help: boolean;
-  readonly targets: readonly (AdapterName | { url: string })[];
+  readonly targets: readonly Target[];
   readonly options: ChallengeOptions;
   readonly json: boolean;
   readonly out?: string | undefined;
+}
+
+const OPTIONS = {
+  url: { type: 'string' },
+  command: { type: 'string', multiple: true },
+  name: { type: 'string', multiple: true },
+  port: { type: 'string' },
+  env: { type: 'string', multiple: true },
+  'expect-final': { type: 'boolean' },
+  'start-timeout': { type: 'string' },
+  requests: { type: 'string' },
+  rate: { type: 'string' },
+  duration: { type: 'string' },
+  concurrency: { type: 'string' },
+  pipelining: { type: 'string' },
+  users: { type: 'string' },
+  pattern: { type: 'string' },
+  batch: { type: 'string' },
+  'client-threads': { type: 'string' },
+  engine: { type: 'string' },
+  timeout: { type: 'string' },
+  'max-errors': { type: 'string' },
+  json: { type: 'boolean' },
+  out: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+function targetsOf(values: ReturnType<typeof parse>['values']): Target[] {
+  const commands = values.command ?? [];
+  const names = values.name ?? [];
+  if (values.url !== undefined && commands.length > 0) {
+    throw new UsageError('give either --url or --command, not both');
+  }
+  if (values.url === undefined && commands.length === 0) throw new UsageError('give --url or --command');
+  if (names.length > 0 && names.length !== Math.max(commands.length, 1)) {
+    throw new UsageError(`give one --name per --command: ${commands.length} commands, ${names.length} names`);
+  }
+  if (values.url !== undefined) {
+    for (const flag of ['port', 'env', 'expect-final', 'start-timeout'] as const) {
+      if (values[flag] !== undefined) throw new UsageError(`--${flag} applies to --command, not to --url`);
+    }
+    return [{ url: values.url, ...(names[0] ? { name: names[0] } : {}) }];
+  }
+  return commands.map((command, i) => ({ command, ...(names[i] ? { name: names[i] } : {}) }));
 }
 
 export function parseCommand(args: readonly string[]): Command {
@@ -83,132 +184,76 @@ export function parseCommand(args: readonly string[]): Command {
     throw new UsageError((error as Error).message);
   }
   if (values.help) return { help: true, targets: [], options: {}, json: false };
-  if (values.adapter !== undefined && values.url !== undefined) {
-    throw new UsageError('give either --adapter or --url, not both');
+  const targets = targetsOf(values);
+  if (values.duration !== undefined && values.rate === undefined) {
+    throw new UsageError('--duration needs --rate');
   }
-  const adapter = oneOf('adapter', values.adapter, [...ADAPTERS, 'all'] as const);
-  const targets =
-    values.url !== undefined ? [{ url: values.url }] : adapter === 'all' ? ADAPTERS : [adapter ?? 'uws'];
-  const numbers = {
-    requests: count('requests', values.requests),
-    concurrency: count('concurrency', values.concurrency),
-    pipelining: count('pipelining', values.pipelining),
-    users: count('users', values.users),
-    batch: count('batch', values.batch),
-    clientThreads: count('client-threads', values['client-threads']),
-    timeoutMs: count('timeout', values.timeout),
-    maxErrors: count('max-errors', values['max-errors']),
-  };
-  if (values.workers !== undefined && values.url !== undefined) {
-    throw new UsageError('--workers applies to a server started with --adapter, not to --url');
+  if (values.duration !== undefined && values.requests !== undefined) {
+    throw new UsageError('give either --requests or --duration, not both');
   }
-  const workers = values.workers === 'auto' ? 'auto' : count('workers', values.workers);
   const pattern: PatternName | undefined = oneOf('pattern', values.pattern, PATTERNS);
   const engine: EngineName | undefined = oneOf('engine', values.engine, ENGINES);
   const options: ChallengeOptions = Object.fromEntries(
-    Object.entries({ ...numbers, pattern, engine, workers }).filter(([, v]) => v !== undefined),
+    Object.entries({
+      requests: count('requests', values.requests),
+      rate: number('rate', values.rate),
+      durationMs: duration(values.duration),
+      concurrency: count('concurrency', values.concurrency),
+      pipelining: count('pipelining', values.pipelining),
+      users: count('users', values.users),
+      batch: count('batch', values.batch),
+      clientThreads: count('client-threads', values['client-threads']),
+      timeoutMs: count('timeout', values.timeout),
+      maxErrors: count('max-errors', values['max-errors']),
+      startTimeoutMs: count('start-timeout', values['start-timeout']),
+      port: port(values.port),
+      env: environment(values.env),
+      expectFinal: values['expect-final'],
+      pattern,
+      engine,
+    }).filter(([, v]) => v !== undefined),
   );
-  return {
-    help: false,
-    targets,
-    options,
-    json: values.json ?? false,
-    out: values.out ?? (adapter === 'all' ? 'results' : undefined),
-  };
+  return { help: false, targets, options, json: values.json ?? false, out: values.out };
 }
 
 function parse(args: readonly string[]) {
-  return parseArgs({
-    args: [...args],
-    strict: true,
-    allowPositionals: false,
-    options: {
-      adapter: { type: 'string' },
-      url: { type: 'string' },
-      requests: { type: 'string' },
-      concurrency: { type: 'string' },
-      pipelining: { type: 'string' },
-      users: { type: 'string' },
-      pattern: { type: 'string' },
-      batch: { type: 'string' },
-      'client-threads': { type: 'string' },
-      engine: { type: 'string' },
-      timeout: { type: 'string' },
-      'max-errors': { type: 'string' },
-      workers: { type: 'string' },
-      json: { type: 'boolean' },
-      out: { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  });
+  return parseArgs({ args: [...args], strict: true, allowPositionals: false, options: OPTIONS });
 }
 
-interface Progress {
-  onProgress(done: number, total: number): void;
-  /** Ends a running bar, so what is printed next goes below it; before the bar, does nothing. */
-  stop(): void;
+export interface CliSetup {
+  /** Replaces the usage text (a wrapper's own options first, then this CLI's). */
+  readonly help?: string;
 }
 
-/** A bar with the current rate (over the last second) on a terminal; a line every 100,000 otherwise. */
-function progressReporter(): Progress {
-  const window: { at: number; done: number }[] = [];
-  const currentRate = (done: number): number => {
-    const at = Date.now();
-    window.push({ at, done });
-    while (window.length > 2 && at - (window[1] as { at: number }).at >= 1000) window.shift();
-    const first = window[0] as { at: number; done: number };
-    return at === first.at ? 0 : Math.round(((done - first.done) * 1000) / (at - first.at));
-  };
-  if (process.stderr.isTTY) {
-    const bar = new SingleBar({
-      format: '  {bar} {percentage}% | {value}/{total} | {rate} req/s | {duration}s',
-      stream: process.stderr,
-      hideCursor: true,
-    });
-    let state: 'idle' | 'running' | 'stopped' = 'idle';
-    return {
-      onProgress(done, total) {
-        if (state === 'stopped') return;
-        const rate = currentRate(done);
-        if (state === 'idle') bar.start(total, done, { rate });
-        state = 'running';
-        bar.update(done, { rate });
-      },
-      stop() {
-        if (state !== 'running') return;
-        bar.stop();
-        state = 'stopped';
-      },
-    };
-  }
-  let started = 0;
-  let printed = 0;
-  return {
-    onProgress(done, total) {
-      if (started === 0) started = Date.now();
-      const step = done === total ? total : Math.floor(done / 100_000) * 100_000;
-      if (step <= printed) return;
-      printed = step;
-      const rate = Math.round(done / Math.max((Date.now() - started) / 1000, 1e-3));
-      process.stderr.write(`  ${done}/${total} requests (${rate} req/s on average)\n`);
-    },
-    stop() {},
-  };
-}
-
-export async function main(args: readonly string[]): Promise<number> {
+/** Runs the CLI on `args`; resolves to the exit code. */
+export async function main(args: readonly string[], setup: CliSetup = {}): Promise<number> {
+  const help = setup.help ?? HELP;
   let command: Command;
   try {
     command = parseCommand(args);
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;
-    process.stderr.write(`${error.message}\n\n${HELP}\n`);
+    process.stderr.write(`${error.message}\n\n${help}\n`);
     return 2;
   }
   if (command.help) {
-    process.stdout.write(`${HELP}\n`);
+    process.stdout.write(`${help}\n`);
     return 0;
   }
+  // Ctrl-C: the servers this run started go with it.
+  const onInterrupt = (): void => {
+    killServers();
+    process.exit(130);
+  };
+  process.once('SIGINT', onInterrupt);
+  try {
+    return await runTargets(command);
+  } finally {
+    process.off('SIGINT', onInterrupt);
+  }
+}
+
+async function runTargets(command: Command): Promise<number> {
   const reports: ChallengeReport[] = [];
   let aborted = false;
   for (const target of command.targets) {
@@ -216,7 +261,7 @@ export async function main(args: readonly string[]): Promise<number> {
     try {
       const report = await runChallenge({
         ...command.options,
-        ...(typeof target === 'string' ? { adapter: target } : target),
+        ...target,
         onProgress: progress.onProgress,
         onStatus: (message) => {
           progress.stop();
@@ -232,10 +277,8 @@ export async function main(args: readonly string[]): Promise<number> {
         process.stderr.write(`${error.message}\n`);
         return 2;
       }
-      // A server that does not start fails the run; with --adapter all the others still run.
-      process.stderr.write(
-        `${typeof target === 'string' ? target : target.url}: ${(error as Error).message}\n`,
-      );
+      // A server that does not start fails the run; with several commands the others still run.
+      process.stderr.write(`${target.name ?? target.command ?? target.url}: ${(error as Error).message}\n`);
       aborted = true;
     }
   }
@@ -249,6 +292,15 @@ export async function main(args: readonly string[]): Promise<number> {
   return !aborted && reports.every((r) => r.ok) ? 0 : 1;
 }
 
-if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  process.exitCode = await main(process.argv.slice(2));
+/** Run as a program: directly, or through a bin link (so the path is resolved first). */
+function isEntry(): boolean {
+  const entry = process.argv[1];
+  if (entry === undefined) return false;
+  try {
+    return import.meta.url === pathToFileURL(realpathSync(entry)).href;
+  } catch {
+    return false;
+  }
 }
+
+if (isEntry()) process.exitCode = await main(process.argv.slice(2));

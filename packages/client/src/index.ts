@@ -2,8 +2,10 @@ export {
   type ChallengeOptions,
   type ChallengeReport,
   type LatencySummary,
+  type OpenModelReport,
   readStats,
   runChallenge,
+  summarize,
 } from './challenge.js';
 export { DEFAULT_ENGINE, ENGINES, type EngineName } from './engines.js';
 export { type Dyadic, fromDouble, nearestDouble, roundingInterval } from './exact.js';
@@ -14,9 +16,21 @@ export {
   FIELDS,
   type Field,
   type FieldCheck,
+  snapshotProblems,
+  ulpsBetween,
   type Validation,
   validate,
 } from './expected.js';
-export { buildBodies, createPattern, type EventPattern, PATTERNS, type PatternName } from './pattern.js';
+export { HARD_MAX_EVENTS, hardFloatShortfall, hardValues } from './hard-pattern.js';
+export {
+  buildBodies,
+  createPattern,
+  type EventPattern,
+  PATTERNS,
+  type PatternName,
+  type PatternOptions,
+} from './pattern.js';
+export { planChallenge } from './plan.js';
 export { formatReport, formatTable, renderSvg, writeReports } from './report.js';
-export { ADAPTERS, type AdapterName, exampleCommand, startServerProcess } from './server-process.js';
+export { type PortChoice, type StartOptions, startServerProcess } from './server-process.js';
+export { readEveryServer } from './stats.js';

@@ -55,31 +55,82 @@ export function buildRequests(host: string, path: string, bodies: RequestBodies)
  */
 const READ_BUFFER_BYTES = 64 * 1024;
 
-class Loop extends Tally {
-  readonly requests: RequestBytes;
-  readonly readBuffer = Buffer.allocUnsafe(READ_BUFFER_BYTES);
+/** One server the connections go to, with its own pre-built requests (the Host header differs). */
+interface Target {
   readonly host: string;
   readonly port: number;
+  readonly requests: RequestBytes;
+}
+
+function targetOf(origin: string, options: LoadOptions): Target {
+  const url = new URL(origin);
+  return {
+    // An IPv6 host is bracketed in a URL, not in connect().
+    host: url.hostname.replace(/^\[(.*)\]$/, '$1'),
+    port: Number(url.port || 80),
+    requests: buildRequests(url.host, options.path, options.bodies),
+  };
+}
+
+class Loop extends Tally {
+  readonly readBuffer = Buffer.allocUnsafe(READ_BUFFER_BYTES);
+  readonly targets: readonly Target[];
+  /** Open model: requests below this index are due; the others wait for the schedule. */
+  released: number;
+  /** Open model: when request `first` was due, and the time between two requests, in ms. */
+  scheduleStart = 0;
+  readonly interval: number;
+  /** Open model: connections with a free slot, waiting for the next due request. */
+  readonly idle: Connection[] = [];
 
   constructor(options: LoadOptions) {
     super(options);
-    const url = new URL(options.origin);
-    // An IPv6 host is bracketed in a URL, not in connect().
-    this.host = url.hostname.replace(/^\[(.*)\]$/, '$1');
-    this.port = Number(url.port || 80);
-    this.requests = buildRequests(url.host, options.path, options.bodies);
+    const built = new Map<string, Target>();
+    this.targets = options.origins.map((origin) => {
+      let target = built.get(origin);
+      if (target === undefined) {
+        target = targetOf(origin, options);
+        built.set(origin, target);
+      }
+      return target;
+    });
+    this.interval = options.rate === undefined ? 0 : 1000 / options.rate;
+    this.released = options.rate === undefined ? options.end : options.first;
   }
 
-  /** Reserves up to `wanted` never-sent request indexes, from `next` on; returns how many. */
+  /** Reserves up to `wanted` never-sent, due request indexes, from `next` on; returns how many. */
   take(wanted: number): number {
     if (this.failed >= this.options.maxErrors) return 0;
-    const n = Math.min(wanted, this.options.end - this.next);
-    this.next += n;
-    return n;
+    const n = Math.min(wanted, this.released - this.next);
+    this.next += Math.max(n, 0);
+    return Math.max(n, 0);
   }
 
   get hasWork(): boolean {
     return this.next < this.options.end && this.failed < this.options.maxErrors;
+  }
+
+  /** When request `index` was due (open model). */
+  dueAt(index: number): number {
+    return this.scheduleStart + (index - this.options.first) * this.interval;
+  }
+
+  /** Open model: releases the requests due by now and hands them to idle connections. */
+  release(now: number): void {
+    const due = this.options.first + Math.floor((now - this.scheduleStart) / this.interval) + 1;
+    this.released = Math.min(this.options.end, due);
+    while (this.next < this.released && this.idle.length > 0) {
+      const connection = this.idle.pop() as Connection;
+      connection.parked = false;
+      connection.fill();
+    }
+    // Nothing left to send: the idle connections are done once their requests are answered.
+    if (!this.hasWork) {
+      for (const connection of this.idle.splice(0)) {
+        connection.parked = false;
+        connection.fill();
+      }
+    }
   }
 
   fail(kind: string, count: number): void {
@@ -100,28 +151,35 @@ class Connection implements ResponseSink {
   connected = false;
   error: Error | undefined;
   finished = false;
+  /** In the loop's idle list (open model). */
+  parked = false;
   readonly parser = new ResponseParser(this);
-  /** The requests in flight, oldest first, in a ring: when each was written, and its events. */
+  /** The requests in flight, oldest first, in a ring: when each was written and due, and its events. */
   readonly writtenAt: Float64Array;
+  readonly dueAt: Float64Array;
   readonly events: Int32Array;
   head = 0;
   inFlight = 0;
   /** When the data being parsed arrived. */
   readAt = 0;
 
-  constructor(readonly loop: Loop) {
+  constructor(
+    readonly loop: Loop,
+    readonly target: Target,
+  ) {
     this.writtenAt = new Float64Array(loop.options.pipelining);
+    this.dueAt = new Float64Array(loop.options.pipelining);
     this.events = new Int32Array(loop.options.pipelining);
   }
 
   open(): void {
-    const { loop } = this;
+    const { loop, target } = this;
     this.connected = false;
     this.error = undefined;
     this.parser.reset();
     const socket = connect({
-      host: loop.host,
-      port: loop.port,
+      host: target.host,
+      port: target.port,
       noDelay: true,
       keepAlive: true,
       onread: {
@@ -145,17 +203,25 @@ class Connection implements ResponseSink {
     this.fill();
   }
 
-  /** Tops the pipeline up with never-sent requests, in one write. */
+  /** Tops the pipeline up with never-sent (and, in the open model, due) requests, in one write. */
   fill(): void {
     const { loop } = this;
     const socket = this.socket;
     if (socket === undefined) return;
+    const { pipelining } = loop.options;
     const first = loop.next;
-    const n = loop.take(loop.options.pipelining - this.inFlight);
-    if (n === 0) {
-      if (this.inFlight === 0) this.finish();
-      return;
-    }
+    const n = loop.take(pipelining - this.inFlight);
+    if (n > 0) this.write(socket, first, n);
+    if (loop.interval > 0 && loop.hasWork && this.inFlight < pipelining) {
+      if (!this.parked) {
+        this.parked = true;
+        loop.idle.push(this);
+      }
+    } else if (n === 0 && this.inFlight === 0 && !loop.hasWork) this.finish();
+  }
+
+  write(socket: Socket, first: number, n: number): void {
+    const { loop } = this;
     const now = performance.now();
     const { bodies } = loop.options;
     const size = this.writtenAt.length;
@@ -164,8 +230,14 @@ class Connection implements ResponseSink {
       this.writtenAt[slot] = now;
       this.events[slot] = bodies.eventsIn(first + i);
     }
+    if (loop.interval > 0) {
+      for (let i = 0; i < n; i++) this.dueAt[(this.head + this.inFlight + i) % size] = loop.dueAt(first + i);
+      const late = now - loop.dueAt(first + n - 1);
+      loop.lastLateMs = late;
+      if (late > loop.maxLateMs) loop.maxLateMs = late;
+    }
     this.inFlight += n;
-    const { bytes, offsets, period } = loop.requests;
+    const { bytes, offsets, period } = this.target.requests;
     let k = first % period;
     let left = n;
     const wraps = k + left > period;
@@ -188,10 +260,15 @@ class Connection implements ResponseSink {
       this.abort('protocol');
       return;
     }
-    this.loop.ended(this.readAt);
+    const { loop } = this;
+    loop.ended(this.readAt);
     // The server closes after this response: what is still in flight will not be answered.
     if (this.parser.closed) this.abort('reset');
-    else this.fill();
+    else {
+      // Open model: what fell due goes out in this wake-up, not only at the next tick.
+      if (loop.interval > 0) loop.release(this.readAt);
+      this.fill();
+    }
   }
 
   onResponse(status: number): void {
@@ -203,6 +280,9 @@ class Connection implements ResponseSink {
     if (status >= 200 && status < 300) {
       const us = Math.round((this.readAt - this.writtenAt[head]!) * 1000);
       loop.histogram.recordValue(Math.max(us, 1));
+      if (loop.corrected) {
+        loop.corrected.recordValue(Math.max(Math.round((this.readAt - this.dueAt[head]!) * 1000), 1));
+      }
       loop.succeeded += 1;
       loop.eventsSucceeded += this.events[head]!;
     } else loop.fail(`status ${status}`, 1);
@@ -270,7 +350,11 @@ class Connection implements ResponseSink {
 
 export async function runRawLoad(options: LoadOptions): Promise<LoadResult> {
   const loop = new Loop(options);
-  const connections = Array.from({ length: options.connections }, () => new Connection(loop));
+  const offset = options.connectionOffset ?? 0;
+  const connections = Array.from(
+    { length: options.connections },
+    (_, c) => new Connection(loop, loop.targets[(offset + c) % loop.targets.length] as Target),
+  );
   const finished = new Promise<void>((resolve) => {
     loop.done = resolve;
   });
@@ -283,11 +367,22 @@ export async function runRawLoad(options: LoadOptions): Promise<LoadResult> {
     Math.max(10, Math.min(1000, options.timeoutMs / 4)),
   );
   loop.active = connections.length;
-  loop.startedAt = performance.timeOrigin + performance.now();
+  loop.scheduleStart = performance.now();
+  loop.startedAt = performance.timeOrigin + loop.scheduleStart;
   loop.endedAt = loop.startedAt;
+  if (loop.interval > 0) loop.released = options.first + 1;
+  // The open model's clock: every millisecond, release what fell due (wrk2 and k6 do the same).
+  const schedule =
+    loop.interval > 0
+      ? setInterval(() => {
+          loop.release(performance.now());
+          if (!loop.hasWork) clearInterval(schedule);
+        }, 1)
+      : undefined;
   for (const connection of connections) connection.reopen();
   if (connections.length > 0) await finished;
   clearInterval(sweep);
+  clearInterval(schedule);
   await Promise.all(connections.map((connection) => connection.destroy()));
   return loop.result();
 }

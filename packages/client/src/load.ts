@@ -7,7 +7,14 @@ import { Client, type Dispatcher } from 'undici';
 import type { RequestBodies } from './pattern.js';
 
 export interface LoadOptions {
-  readonly origin: string;
+  /** Connection c goes to `origins[(connectionOffset + c) % origins.length]`. */
+  readonly origins: readonly string[];
+  readonly connectionOffset?: number;
+  /**
+   * Open model: request k of [first, end) is due at `(k - first) / rate` seconds after the start,
+   * and waits for a free connection from then on. Unset: closed loop, as fast as answers come.
+   */
+  readonly rate?: number;
   readonly path: string;
   readonly bodies: RequestBodies;
   /** The request indexes this loop sends: [first, end). */
@@ -32,8 +39,12 @@ export interface LoadResult {
   readonly notSent: number;
   /** Failures by kind: `connect`, `timeout`, `reset`, `status <code>`, `other <code>`. */
   readonly errors: Record<string, number>;
-  /** Latency of successful requests, in microseconds. */
+  /** Latency of successful requests, in microseconds, from when each was written. */
   readonly histogram: Histogram;
+  /** With a rate: latency from when each request was due (its intended send time). */
+  readonly corrected?: Histogram | undefined;
+  /** With a rate: how late the last request was written after it was due, and the worst lateness, in ms. */
+  readonly lateness?: { readonly lastMs: number; readonly maxMs: number } | undefined;
   /** `performance.timeOrigin + performance.now()` when the first request started, and the last ended. */
   readonly startedAt: number;
   readonly endedAt: number;
@@ -140,12 +151,16 @@ export class Tally {
   failed = 0;
   readonly errors: Record<string, number> = {};
   readonly histogram = createHistogram();
+  readonly corrected: Histogram | undefined;
+  lastLateMs = 0;
+  maxLateMs = 0;
   startedAt = 0;
   endedAt = 0;
   done: () => void = () => {};
 
   constructor(readonly options: LoadOptions) {
     this.next = options.first;
+    this.corrected = options.rate === undefined ? undefined : createHistogram();
   }
 
   result(): LoadResult {
@@ -156,6 +171,8 @@ export class Tally {
       notSent: this.options.end - this.next,
       errors: this.errors,
       histogram: this.histogram,
+      corrected: this.corrected,
+      lateness: this.corrected ? { lastMs: this.lastLateMs, maxMs: this.maxLateMs } : undefined,
       startedAt: this.startedAt,
       endedAt: this.endedAt,
     };
@@ -215,11 +232,13 @@ class Loop extends Tally {
 }
 
 export async function runLoad(options: LoadOptions): Promise<LoadResult> {
+  if (options.rate !== undefined) throw new TypeError('Expected no rate with the undici engine: use raw');
   const loop = new Loop(options);
   const clients: Client[] = [];
+  const { origins, connectionOffset = 0 } = options;
   for (let c = 0; c < options.connections; c++) {
     clients.push(
-      new Client(options.origin, {
+      new Client(origins[(connectionOffset + c) % origins.length] as string, {
         pipelining: options.pipelining,
         headersTimeout: options.timeoutMs,
         bodyTimeout: options.timeoutMs,

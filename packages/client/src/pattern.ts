@@ -2,8 +2,9 @@
  * The events a run sends. Event i of a run is a pure function of i, so any split of the
  * range [0, events) across connections or threads sends exactly the same multiset of bodies.
  */
+import { hardValues } from './hard-pattern.js';
 
-export const PATTERNS = ['seed', 'official'] as const;
+export const PATTERNS = ['seed', 'official', 'hard'] as const;
 export type PatternName = (typeof PATTERNS)[number];
 
 export interface EventPattern {
@@ -17,24 +18,41 @@ export interface EventPattern {
   readonly userPeriod: number;
 }
 
+export interface PatternOptions {
+  /** Events in the run: the `hard` pattern is built for one run's length. */
+  readonly events?: number;
+  /**
+   * Starts every userId instead of `user_`. A run against a server that already holds data uses
+   * one of its own, so none of its users can be among the server's and the uniqueUsers delta is exact.
+   */
+  readonly userPrefix?: string;
+}
+
 const VALUE_PERIOD = 1000;
 
 /**
  * `seed`: `{ userId: "user_<i % users>", value: i % 1000 }`, the seed repository's client.
  * `official`: the same users, `value: i % 1000 + 0.5`, so the sum is not an integer.
+ * `hard`: values no floating-point accumulator sums right, in any order (see hard-pattern.ts).
  */
-export function createPattern(name: PatternName, users: number): EventPattern {
+export function createPattern(name: PatternName, users: number, options: PatternOptions = {}): EventPattern {
   if (!PATTERNS.includes(name)) {
     throw new TypeError(`Expected pattern to be one of ${PATTERNS.join(', ')}, got ${String(name)}`);
   }
   if (!Number.isSafeInteger(users) || users < 1) {
     throw new TypeError(`Expected users to be a positive integer, got ${String(users)}`);
   }
+  const prefix = options.userPrefix ?? 'user_';
+  const userId = (i: number): string => `${prefix}${i % users}`;
+  if (name === 'hard') {
+    const values = hardValues(options.events ?? 1);
+    return { name, users, userId, value: values.value, valuePeriod: values.period, userPeriod: users };
+  }
   const offset = name === 'official' ? 0.5 : 0;
   return {
     name,
     users,
-    userId: (i) => `user_${i % users}`,
+    userId,
     value: (i) => (i % VALUE_PERIOD) + offset,
     valuePeriod: VALUE_PERIOD,
     userPeriod: users,

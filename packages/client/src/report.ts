@@ -1,7 +1,8 @@
 /** Reports for people: a text summary, a Markdown table, a small SVG bar chart, and the files. */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { ChallengeReport } from './challenge.js';
+import type { ChallengeReport, LatencySummary } from './challenge.js';
+import type { FieldCheck } from './expected.js';
 
 const int = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 });
 const ms = (us: number): string => (us / 1000).toFixed(us < 10_000 ? 2 : 1);
@@ -22,32 +23,67 @@ export function errorSummary(report: ChallengeReport): string {
   return kinds.length === 0 ? 'none' : kinds.join(', ');
 }
 
-export function formatReport(report: ChallengeReport): string {
-  const { options: o, latencyUs: l } = report;
+const latency = (l: LatencySummary): string =>
+  `p50 ${ms(l.p50)} ms · p90 ${ms(l.p90)} ms · p99 ${ms(l.p99)} ms · p99.9 ${ms(l.p999)} ms · max ${ms(l.max)} ms`;
+
+function serverEnv(report: ChallengeReport): string {
+  const env = Object.entries(report.options.serverEnv ?? {});
+  return env.length === 0 ? '' : ` · server ${env.map(([k, v]) => `${k}=${v}`).join(' ')}`;
+}
+
+function setupLine(report: ChallengeReport): string {
+  const o = report.options;
   const shape =
     o.batch === null
       ? `${int.format(o.requests)} POST /event`
       : `${int.format(o.requests)} events in ${int.format(report.httpRequests)} POST /events of ${o.batch}`;
+  const threads = o.clientThreads > 1 ? ` · ${o.clientThreads} client threads` : '';
+  const rateMode = o.rate === null ? '' : ` · rate ${int.format(o.rate)} req/s`;
+  return `  ${shape} · ${int.format(o.concurrency)} connections · pipelining ${o.pipelining} · ${int.format(o.users)} users · pattern ${o.pattern}${threads} · ${o.engine} engine${rateMode}${serverEnv(report)}`;
+}
+
+function checkLine(check: FieldCheck): string {
+  const wanted = check.range ? `${check.range[0]} .. ${check.range[1]}` : String(check.expected);
+  let detail = check.ok ? String(check.actual) : `expected ${wanted}, got ${check.actual}`;
+  if (check.ok && check.range) detail += `  (accepted ${wanted})`;
+  if (check.ulpsOff !== undefined) {
+    detail += `: ${int.format(check.ulpsOff)} ulps off, relative error ${(check.relativeError ?? Number.NaN).toExponential(2)}`;
+  }
+  return `    ${check.ok ? '✓' : '✗'} ${check.field.padEnd(14)}${detail}${check.note ? `  (${check.note})` : ''}`;
+}
+
+function statsLine(report: ChallengeReport): string {
+  const servers = report.urls.length > 1 ? `${report.urls.length} servers agree; ` : '';
+  const how = report.validation.fresh
+    ? 'fresh server: every field checked exactly'
+    : `server was not fresh: the change is checked${report.userPrefix === 'user_' ? '' : ` (userIds ${report.userPrefix}…)`}`;
+  return `  /stats    ${servers}${how}`;
+}
+
+export function formatReport(report: ChallengeReport): string {
+  const { latencyUs: l, openModel } = report;
   const lines = [
-    `${report.ok ? 'PASS' : 'FAIL'}  ${report.target}${report.target === report.url ? '' : `  ${report.url}`}`,
-    `  ${shape} · ${int.format(o.concurrency)} connections · pipelining ${o.pipelining} · ${int.format(o.users)} users · pattern ${o.pattern}${o.clientThreads > 1 ? ` · ${o.clientThreads} client threads` : ''} · ${o.engine} engine${o.workers === null || o.workers === undefined ? '' : ` · server WORKERS=${o.workers}`}`,
+    `${report.ok ? 'PASS' : 'FAIL'}  ${report.target}${report.target === report.urls.join(',') ? '' : `  ${report.urls.join(', ')}`}`,
+    setupLine(report),
     `  time      ${(report.durationMs / 1000).toFixed(3)} s   ${int.format(rate(report))} ${rateUnit(report)}`,
-    `  latency   p50 ${ms(l.p50)} ms · p90 ${ms(l.p90)} ms · p99 ${ms(l.p99)} ms · p99.9 ${ms(l.p999)} ms · max ${ms(l.max)} ms`,
+  ];
+  if (openModel) {
+    lines.push(
+      `  rate      ${openModel.verdict}`,
+      `  latency   corrected (from the scheduled send)  ${latency(openModel.correctedUs)}`,
+      `            uncorrected (from the actual send)   ${latency(l)}`,
+    );
+  } else lines.push(`  latency   ${latency(l)}`);
+  lines.push(
     `  errors    ${errorSummary(report)}`,
     `  cpu       client ${secs(report.client.cpuSeconds)} s${
       report.server
         ? ` · server ${secs(report.server.cpuSeconds)} s (${secs(report.server.cpuSecondsTotal)} s with start-up; peak RSS ${mib(report.server.peakRssBytes)} MiB)`
         : ''
     }`,
-    `  /stats    ${report.validation.fresh ? 'fresh server: every field checked exactly' : 'server was not fresh: the change is checked'}`,
-  ];
-  for (const check of report.validation.checks) {
-    const wanted = check.range ? `${check.range[0]} .. ${check.range[1]}` : String(check.expected);
-    const detail = check.ok ? String(check.actual) : `expected ${wanted}, got ${check.actual}`;
-    lines.push(
-      `    ${check.ok ? '✓' : '✗'} ${check.field.padEnd(14)}${detail}${check.note ? `  (${check.note})` : ''}`,
-    );
-  }
+    statsLine(report),
+  );
+  for (const check of report.validation.checks) lines.push(checkLine(check));
   for (const problem of report.problems) lines.push(`  ! ${problem}`);
   return lines.join('\n');
 }

@@ -1,17 +1,14 @@
 /**
- * A server run as a child process for the length of one run: an adapter's example, or any
- * command that reads PORT and HOST, prints "listening on", and on SIGTERM drains and prints
- * `final {snapshot json}`.
+ * A server run as a child process for the length of one run: any shell command (or argv). It
+ * gets its port as `PORT` (and `{port}` in the command), or says which port it took in its
+ * output; it is ready once `GET /health` answers; it is stopped with SIGTERM to its whole
+ * process group, and may print `final {snapshot json}` as it exits.
  */
 import { type ChildProcess, execFileSync, type SpawnOptions, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { fileURLToPath } from 'node:url';
 import type { Snapshot } from '@1mrc/core';
 import { request } from 'undici';
-
-export const ADAPTERS = ['node', 'fastify', 'uws'] as const;
-export type AdapterName = (typeof ADAPTERS)[number];
 
 export interface ServerUsage {
   /**
@@ -28,16 +25,10 @@ export interface ServerProcess {
   readonly pid: number;
   /** Read from /proc (Linux); undefined elsewhere or once the process is gone. */
   usage(): ServerUsage | undefined;
-  /** SIGTERM, wait for exit; the `final` snapshot it printed, if it printed one. */
+  /** Everything it printed so far. */
+  output(): string;
+  /** SIGTERM to its process group, wait for exit; the `final` snapshot it printed, if it printed one. */
   stop(): Promise<Snapshot | undefined>;
-}
-
-/** The repository root, from packages/client/{src,dist}/. */
-export const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
-
-/** `node --conditions=source --import tsx examples/<adapter>/src/main.ts`, run from the repo root. */
-export function exampleCommand(adapter: AdapterName): string[] {
-  return [process.execPath, '--conditions=source', '--import', 'tsx', `examples/${adapter}/src/main.ts`];
 }
 
 export function freePort(): Promise<number> {
@@ -107,6 +98,10 @@ export function processTreeUsage(pid: number): ServerUsage | undefined {
   );
 }
 
+/**
+ * Ready means up: GET /health answers 200, or any status below 500 (a server without a health
+ * route answers 404 and still serves). A 5xx (503 while a store connects) or no answer: not yet.
+ */
 export async function waitForHealth(url: string, timeoutMs: number, child?: ChildProcess): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
@@ -118,11 +113,11 @@ export async function waitForHealth(url: string, timeoutMs: number, child?: Chil
         reset: true,
       });
       await body.dump();
-      if (statusCode === 200) return;
+      if (statusCode < 500) return;
     } catch {
       // Not up yet.
     }
-    if (Date.now() > deadline) throw new Error(`GET ${url}/health did not answer 200 within ${timeoutMs} ms`);
+    if (Date.now() > deadline) throw new Error(`GET ${url}/health did not answer within ${timeoutMs} ms`);
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }
@@ -152,48 +147,146 @@ export function spawnCaptured(file: string, args: readonly string[], options: Sp
   return { child, stdout: () => stdout, stderr: () => stderr, exited };
 }
 
+/**
+ * Where the server listens:
+ * - `'auto'` (default): a free loopback port, picked by the client;
+ * - a number: that port;
+ * - `'output'`: whatever port the server chooses (it gets `PORT=0`): the first
+ *   `http://host:port` it prints on stdout or stderr.
+ * In the first two cases the port is given as `PORT` and replaces `{port}` in a shell command.
+ */
+export type PortChoice = number | 'auto' | 'output';
+
 export interface StartOptions {
   readonly cwd?: string;
-  readonly env?: NodeJS.ProcessEnv;
+  /** Added to the client's own environment (with PORT and HOST). */
+  readonly env?: Readonly<Record<string, string>>;
+  readonly port?: PortChoice;
+  /** How long the server may take to answer /health; and to exit after SIGTERM. Default 60,000 ms. */
   readonly timeoutMs?: number;
 }
 
-/** Starts `command` on a free loopback port and resolves once GET /health answers 200. */
+const URL_IN_OUTPUT = /https?:\/\/(\[[0-9a-fA-F:.]+\]|[\w.-]+):(\d{1,5})/;
+
+/** The first URL the server printed; a wildcard host means its loopback. */
+function printedUrl(output: string): string | undefined {
+  const match = URL_IN_OUTPUT.exec(output);
+  if (!match) return undefined;
+  const host = match[1] === '0.0.0.0' ? '127.0.0.1' : match[1] === '[::]' ? '[::1]' : match[1];
+  return `http://${host}:${match[2]}`;
+}
+
+/** Every server started and not yet stopped: killed with the client, however it ends. */
+const live = new Set<number>();
+process.on('exit', () => {
+  for (const pid of live) killGroup(pid, 'SIGKILL');
+});
+
+function killGroup(pid: number, signal: NodeJS.Signals): void {
+  try {
+    // The server runs in its own process group, so a shell and what it started all get the signal.
+    process.kill(-pid, signal);
+  } catch {
+    // Already gone.
+  }
+}
+
+/** Stops every server still running (for a CLI's SIGINT handler). */
+export function killServers(): void {
+  for (const pid of live) killGroup(pid, 'SIGKILL');
+  live.clear();
+}
+
+/** Shell operators: a command without any is one program, which the shell can become with `exec`. */
+const COMPOUND = /[;&|<>()`$\n]/;
+
+/**
+ * A simple command runs as `exec <command>`, so SIGTERM reaches the server itself (the shell
+ * would die of it and leave the server running); a compound one runs as written.
+ */
+function shellLine(command: string, port: number): string {
+  const line = command.replaceAll('{port}', String(port));
+  if (COMPOUND.test(line)) return line;
+  // `exec` goes after leading assignments (`PORT=1 exec node …` still exports them).
+  const assignments = /^\s*(?:[A-Za-z_]\w*=\S*\s+)*/.exec(line)?.[0] ?? '';
+  return `${assignments}exec ${line.slice(assignments.length)}`;
+}
+
+/**
+ * Starts a server and resolves once it answers GET /health. A string runs with `/bin/sh -c`;
+ * an array is an argv run as is.
+ */
 export async function startServerProcess(
-  command: readonly string[],
+  command: string | readonly string[],
   options: StartOptions = {},
 ): Promise<ServerProcess> {
-  const [file, ...args] = command;
-  if (file === undefined) throw new TypeError('Expected a command, got an empty list');
-  const port = await freePort();
-  const url = `http://127.0.0.1:${port}`;
+  const choice = options.port ?? 'auto';
+  if (
+    choice !== 'auto' &&
+    choice !== 'output' &&
+    !(Number.isInteger(choice) && choice > 0 && choice < 65536)
+  ) {
+    throw new TypeError(`Expected port to be 'auto', 'output' or a port number, got ${String(choice)}`);
+  }
+  const port = choice === 'auto' ? await freePort() : choice === 'output' ? 0 : choice;
+  const argv = typeof command === 'string' ? ['/bin/sh', '-c', shellLine(command, port)] : [...command];
+  const [file, ...args] = argv;
+  if (file === undefined || (typeof command === 'string' && command.trim() === '')) {
+    throw new TypeError('Expected a command, got an empty one');
+  }
+  const label = typeof command === 'string' ? command : command.join(' ');
+  const timeoutMs = options.timeoutMs ?? 60_000;
   const { child, stdout, stderr, exited } = spawnCaptured(file, args, {
-    cwd: options.cwd ?? REPO_ROOT,
+    cwd: options.cwd ?? process.cwd(),
     env: { ...process.env, ...options.env, PORT: String(port), HOST: '127.0.0.1' },
+    detached: true,
   });
   const pid = child.pid;
+  if (pid !== undefined) live.add(pid);
+  // 'close': every process holding its output is gone, so a late `final` line is not missed.
+  const closed = new Promise<void>((resolve) => child.once('close', () => resolve()));
+  let url = port === 0 ? undefined : `http://127.0.0.1:${port}`;
   try {
-    if (pid === undefined) throw new Error(`could not start ${command.join(' ')}`);
-    await waitForHealth(url, options.timeoutMs ?? 60_000, child);
+    if (pid === undefined) throw new Error(`could not start ${label}`);
+    const deadline = Date.now() + timeoutMs;
+    while (url === undefined) {
+      url = printedUrl(stdout()) ?? printedUrl(stderr());
+      if (url !== undefined) break;
+      if (child.exitCode !== null) throw new Error(`server exited with code ${child.exitCode}`);
+      if (Date.now() > deadline) throw new Error(`printed no http://host:port within ${timeoutMs} ms`);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    await waitForHealth(url, Math.max(0, deadline - Date.now()), child);
   } catch (error) {
-    child.kill('SIGKILL');
+    if (pid !== undefined) killGroup(pid, 'SIGKILL');
     await exited;
-    throw new Error(`${(error as Error).message}\n${command.join(' ')} printed:\n${stdout()}${stderr()}`);
+    if (pid !== undefined) live.delete(pid);
+    throw new Error(`${(error as Error).message}\n${label} printed:\n${stdout()}${stderr()}`);
   }
-
+  const found = url;
   return {
-    url,
+    url: found,
     pid,
     usage: () => processTreeUsage(pid),
+    output: () => stdout() + stderr(),
     async stop() {
+      // The server first (a cluster's primary drains its own workers), then whatever it left behind.
       if (child.exitCode === null) child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 30_000);
+      const timer = setTimeout(() => killGroup(pid, 'SIGKILL'), timeoutMs);
       await exited;
+      killGroup(pid, 'SIGTERM');
+      await closed;
       clearTimeout(timer);
+      live.delete(pid);
       const line = stdout()
         .split('\n')
         .find((l) => l.startsWith('final '));
-      return line === undefined ? undefined : (JSON.parse(line.slice('final '.length)) as Snapshot);
+      if (line === undefined) return undefined;
+      try {
+        return JSON.parse(line.slice('final '.length)) as Snapshot;
+      } catch {
+        return undefined;
+      }
     },
   };
 }

@@ -5,15 +5,19 @@
 import { Worker } from 'node:worker_threads';
 import { decodeFromCompressedBase64, encodeIntoCompressedBase64 } from 'hdr-histogram-js';
 import { type EngineName, runEngine } from './engines.js';
-import { createHistogram, type LoadResult } from './load.js';
-import { buildBodies, createPattern, type PatternName } from './pattern.js';
+import { createHistogram, type LoadOptions, type LoadResult } from './load.js';
+import { buildBodies, createPattern, type PatternName, type RequestBodies } from './pattern.js';
 
 /** Everything a thread needs to rebuild its share of the run; plain data for `postMessage`. */
 export interface LoadSpec {
   readonly engine: EngineName;
-  readonly origin: string;
+  /** Several servers sharing one store: connections are spread over them round-robin. */
+  readonly origins: readonly string[];
   readonly pattern: PatternName;
   readonly users: number;
+  readonly userPrefix?: string | undefined;
+  /** Open model: requests per second for the whole run (each thread sends its share). */
+  readonly rate?: number | undefined;
   readonly events: number;
   readonly batch?: number | undefined;
   readonly connections: number;
@@ -27,12 +31,51 @@ export interface ThreadData {
   readonly first: number;
   readonly end: number;
   readonly connections: number;
+  readonly connectionOffset: number;
   readonly maxErrors: number;
   readonly progress: Int32Array;
   readonly index: number;
 }
 
-export type ThreadResult = Omit<LoadResult, 'histogram'> & { readonly histogram: string };
+export type ThreadResult = Omit<LoadResult, 'histogram' | 'corrected'> & {
+  readonly histogram: string;
+  readonly corrected?: string | undefined;
+};
+
+/** The events, as request bodies, of a run: built the same way in every thread. */
+export function bodiesOf(spec: LoadSpec): RequestBodies {
+  const pattern = createPattern(spec.pattern, spec.users, {
+    events: spec.events,
+    userPrefix: spec.userPrefix,
+  });
+  return buildBodies(pattern, spec.events, spec.batch);
+}
+
+/** The engine's options for requests [first, end) on `connections` connections from `connectionOffset`. */
+export function loadOptions(
+  spec: LoadSpec,
+  part: { first: number; end: number; connections: number; connectionOffset: number; maxErrors: number },
+  bodies: RequestBodies,
+  progress: Int32Array,
+  progressIndex: number,
+): LoadOptions {
+  const total = requestCount(spec);
+  return {
+    origins: spec.origins,
+    connectionOffset: part.connectionOffset,
+    ...(spec.rate === undefined ? {} : { rate: (spec.rate * (part.end - part.first)) / total }),
+    path: spec.batch === undefined ? '/event' : '/events',
+    bodies,
+    first: part.first,
+    end: part.end,
+    connections: part.connections,
+    pipelining: spec.pipelining,
+    timeoutMs: spec.timeoutMs,
+    maxErrors: part.maxErrors,
+    progress,
+    progressIndex,
+  };
+}
 
 export function requestCount(spec: LoadSpec): number {
   return spec.batch === undefined ? spec.events : Math.ceil(spec.events / spec.batch);
@@ -72,6 +115,7 @@ export async function runThreads(
       first,
       end,
       connections: c1 - c0,
+      connectionOffset: c0,
       maxErrors: Math.max(1, Math.ceil(spec.maxErrors / threads)),
       progress,
       index,
@@ -98,9 +142,11 @@ export async function runThreads(
 
 function merge(results: readonly ThreadResult[]): LoadResult {
   const histogram = createHistogram();
+  const corrected = results[0]?.corrected === undefined ? undefined : createHistogram();
   const errors: Record<string, number> = {};
   for (const result of results) {
     histogram.add(decodeFromCompressedBase64(result.histogram, 32, false));
+    if (corrected && result.corrected) corrected.add(decodeFromCompressedBase64(result.corrected, 32, false));
     for (const [kind, count] of Object.entries(result.errors)) errors[kind] = (errors[kind] ?? 0) + count;
   }
   const sum = (pick: (r: ThreadResult) => number): number => results.reduce((s, r) => s + pick(r), 0);
@@ -111,6 +157,13 @@ function merge(results: readonly ThreadResult[]): LoadResult {
     notSent: sum((r) => r.notSent),
     errors,
     histogram,
+    corrected,
+    lateness: corrected
+      ? {
+          lastMs: Math.max(...results.map((r) => r.lateness?.lastMs ?? 0)),
+          maxMs: Math.max(...results.map((r) => r.lateness?.maxMs ?? 0)),
+        }
+      : undefined,
     startedAt: Math.min(...results.map((r) => r.startedAt)),
     endedAt: Math.max(...results.map((r) => r.endedAt)),
   };
@@ -118,21 +171,15 @@ function merge(results: readonly ThreadResult[]): LoadResult {
 
 /** Runs one thread's share (called in the worker by thread.ts). */
 export async function runShare(data: ThreadData, ready: () => Promise<void>): Promise<ThreadResult> {
-  const { spec } = data;
-  const bodies = buildBodies(createPattern(spec.pattern, spec.users), spec.events, spec.batch);
+  const bodies = bodiesOf(data.spec);
   await ready();
-  const result = await runEngine(spec.engine, {
-    origin: spec.origin,
-    path: spec.batch === undefined ? '/event' : '/events',
-    bodies,
-    first: data.first,
-    end: data.end,
-    connections: data.connections,
-    pipelining: spec.pipelining,
-    timeoutMs: spec.timeoutMs,
-    maxErrors: data.maxErrors,
-    progress: data.progress,
-    progressIndex: data.index,
-  });
-  return { ...result, histogram: encodeIntoCompressedBase64(result.histogram) };
+  const result = await runEngine(
+    data.spec.engine,
+    loadOptions(data.spec, data, bodies, data.progress, data.index),
+  );
+  return {
+    ...result,
+    histogram: encodeIntoCompressedBase64(result.histogram),
+    corrected: result.corrected ? encodeIntoCompressedBase64(result.corrected) : undefined,
+  };
 }

@@ -51,7 +51,7 @@ async function tcp(answer: string): Promise<string> {
 
 function options(origin: string, events: number, more: Partial<LoadOptions> = {}): LoadOptions {
   return {
-    origin,
+    origins: [origin],
     path: '/event',
     // 10 users: the requests repeat every 1,000, so runs longer than that wrap around the buffer.
     bodies: buildBodies(createPattern('seed', 10), events),
