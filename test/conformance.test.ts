@@ -13,10 +13,13 @@ import { statsReply } from '@1mrc/core/http';
 import type { RunningServer, Serve, ServeOptions } from '@1mrc/server';
 import { afterAll, describe, expect, it } from 'vitest';
 import { type Mutation, serveMutant } from './contract-server.js';
+import { skipsUws } from './uws-availability.js';
 
 const ADAPTERS: Readonly<Record<string, Serve>> = { node, fastify, uws };
 const only = process.env['CONFORMANCE_ADAPTERS']?.split(',');
-const adapters = Object.entries(ADAPTERS).filter(([name]) => !only || only.includes(name));
+const adapters = Object.entries(ADAPTERS).filter(
+  ([name]) => (!only || only.includes(name)) && !skipsUws(name),
+);
 const propertyRuns = Number(process.env['CONFORMANCE_RUNS'] ?? 100);
 
 for (const [name, serve] of adapters) {

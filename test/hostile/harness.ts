@@ -12,6 +12,7 @@ import { serve as node } from '@1mrc/adapter-node';
 import { serve as uws } from '@1mrc/adapter-uws';
 import type { Snapshot } from '@1mrc/core';
 import type { RunningServer, Serve, ServeOptions } from '@1mrc/server';
+import { skipsUws } from '../uws-availability.js';
 
 export const ADAPTERS = { node, fastify, uws } as const satisfies Record<string, Serve>;
 export type AdapterName = keyof typeof ADAPTERS;
@@ -23,7 +24,7 @@ export function isAdapterName(name: string): name is AdapterName {
 /** `HOSTILE_ADAPTERS=node,uws` runs the tests on some adapters only. */
 export const adapterNames: readonly AdapterName[] = (
   process.env['HOSTILE_ADAPTERS']?.split(',') ?? Object.keys(ADAPTERS)
-).filter(isAdapterName);
+).filter((name) => isAdapterName(name) && !skipsUws(name)) as AdapterName[];
 
 /**
  * Short enough for a test, long enough for a loaded machine. node:http and fastify take them;

@@ -11,6 +11,8 @@ import { Exchange } from './exchange.js';
 import { readHead } from './head.js';
 import { createNativeApp } from './native.js';
 
+export { UWS_INSTALL, type UwsAvailability, type UwsUnavailableCode, uwsAvailability } from './native.js';
+
 export const serve: Serve = async (options: ServeOptions = {}): Promise<RunningServer> => {
   // On several workers: worker threads, each with its own App on the same port (uWS sets
   // SO_REUSEPORT on Linux) and its own shard; /stats merges them all (see @1mrc/server/workers).

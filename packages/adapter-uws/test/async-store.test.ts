@@ -1,6 +1,7 @@
 import { createStats } from '@1mrc/core';
 import { createContract, statsReply } from '@1mrc/core/http';
-import { describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
+import { describeUws } from '../../../test/uws-availability.js';
 import { serve } from '../src/index.js';
 import { rawConnect, request } from './raw-http.js';
 import { delayedStore, failingStore, gatedStore } from './stores.js';
@@ -14,7 +15,7 @@ const postEvent = (url: string, userId: string, value = 1): Promise<Response> =>
     body: new TextEncoder().encode(JSON.stringify({ userId, value })),
   });
 
-describe('adapter-uws with an asynchronous store', () => {
+describeUws('adapter-uws with an asynchronous store', () => {
   it('answers only after the store resolved, with the same bytes as a synchronous one', async () => {
     const delayed = delayedStore(20);
     const server = await serve({ port: 0, store: delayed.store });
@@ -59,7 +60,7 @@ describe('adapter-uws with an asynchronous store', () => {
   });
 });
 
-describe('adapter-uws with a failing store', () => {
+describeUws('adapter-uws with a failing store', () => {
   for (const mode of ['throw', 'reject'] as const) {
     it(`answers 500 without details when the store calls ${mode}, and keeps serving`, async () => {
       const server = await serve({ port: 0, store: failingStore(mode) });

@@ -1,5 +1,6 @@
 import { connect } from 'node:net';
-import { describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
+import { describeUws } from '../../../test/uws-availability.js';
 import { serve } from '../src/index.js';
 import { rawConnect, request } from './raw-http.js';
 import { gatedStore } from './stores.js';
@@ -18,7 +19,7 @@ function tryConnect(port: number): Promise<string> {
 
 const event = (userId: string): string => request('POST', '/event', JSON.stringify({ userId, value: 1 }));
 
-describe('adapter-uws graceful close', () => {
+describeUws('adapter-uws graceful close', () => {
   it('stops accepting, finishes in-flight requests, then resolves', async () => {
     const gated = gatedStore();
     const server = await serve({ port: 0, store: gated.store });

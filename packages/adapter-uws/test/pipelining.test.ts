@@ -1,5 +1,6 @@
 import type { RunningServer } from '@1mrc/server';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect } from 'vitest';
+import { itUws } from '../../../test/uws-availability.js';
 import { serve } from '../src/index.js';
 import { rawConnect, request } from './raw-http.js';
 
@@ -9,7 +10,7 @@ beforeAll(async () => {
 });
 afterAll(() => server.close());
 
-it('answers pipelined requests on one connection in order', async () => {
+itUws('answers pipelined requests on one connection in order', async () => {
   const connection = await rawConnect(server.port);
   const requests: string[] = [];
   const expected: string[] = [];
@@ -35,7 +36,7 @@ it('answers pipelined requests on one connection in order', async () => {
   expect(responses.slice(expected.length).map((r) => r.status)).toEqual([404, 400]);
 });
 
-it('keeps a connection alive across sequential requests', async () => {
+itUws('keeps a connection alive across sequential requests', async () => {
   const connection = await rawConnect(server.port);
   for (let i = 0; i < 3; i++) {
     connection.write(request('GET', '/health'));

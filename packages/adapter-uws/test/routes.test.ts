@@ -1,7 +1,8 @@
 import { createStats, type Snapshot } from '@1mrc/core';
 import { createContract, type Reply, statsReply } from '@1mrc/core/http';
 import type { RunningServer } from '@1mrc/server';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, expect, it } from 'vitest';
+import { describeUws } from '../../../test/uws-availability.js';
 import { serve } from '../src/index.js';
 import { rawConnect, request } from './raw-http.js';
 
@@ -46,7 +47,7 @@ async function expectError(response: Response, status: number, code: string): Pr
 
 const snapshot = async (): Promise<Snapshot> => server.store.snapshot();
 
-describe('adapter-uws routes', () => {
+describeUws('adapter-uws routes', () => {
   it('listens on the real port it was given by port 0', () => {
     expect(server.port).toBeGreaterThan(0);
     expect(server.url).toBe(`http://127.0.0.1:${server.port}`);
@@ -184,7 +185,7 @@ describe('adapter-uws routes', () => {
   });
 });
 
-describe('adapter-uws options', () => {
+describeUws('adapter-uws options', () => {
   it('rejects a bad port or limit before listening', async () => {
     await expect(serve({ port: -1 })).rejects.toThrow(/port.*-1/);
     await expect(serve({ port: 0, maxEventBytes: 0 })).rejects.toThrow(TypeError);

@@ -10,6 +10,7 @@ import { DEFAULT_ENGINE, ENGINES, type EngineName } from './engines.js';
 import { PATTERNS, type PatternName } from './pattern.js';
 import { formatReport, formatTable, writeReports } from './report.js';
 import { ADAPTERS, type AdapterName } from './server-process.js';
+import { withUwsFallback } from './uws-fallback.js';
 
 const HELP = `Usage: pnpm challenge [options]
 
@@ -209,9 +210,18 @@ export async function main(args: readonly string[]): Promise<number> {
     process.stdout.write(`${HELP}\n`);
     return 0;
   }
+  const named = args.some((arg) => /^--(adapter|url)(=|$)/.test(arg));
+  let targets: Command['targets'];
+  try {
+    const how = !named ? 'default' : command.targets.length > 1 ? 'all' : 'named';
+    targets = await withUwsFallback(command.targets, how, (line) => process.stderr.write(`${line}\n`));
+  } catch (error) {
+    process.stderr.write(`uws: ${(error as Error).message}\n`);
+    return 1;
+  }
   const reports: ChallengeReport[] = [];
   let aborted = false;
-  for (const target of command.targets) {
+  for (const target of targets) {
     const progress = progressReporter();
     try {
       const report = await runChallenge({
