@@ -5,6 +5,7 @@
 import { parseArgs } from 'node:util';
 import { createStats, type EventStore, type Snapshot } from '@1mrc/core';
 import type { ContractOptions } from '@1mrc/core/http';
+import { workerCount } from './workers.js';
 
 export interface ServeOptions extends Omit<ContractOptions, 'store'> {
   /** Default 8080 (what the official challenge clients use); 0 picks a free port. */
@@ -132,7 +133,8 @@ function parseWorkers(name: string, text: string): number | 'auto' {
  * the final snapshot as one JSON line (merged over every worker) and exits 0.
  */
 export async function runUntilSignal(name: string, serve: Serve, options: ServeOptions = {}): Promise<void> {
-  const server = await serve({ ...optionsFromEnv(), ...optionsFromArgs(), ...options });
+  const merged = { ...optionsFromEnv(), ...optionsFromArgs(), ...options };
+  const server = await serve(merged);
   let stopping = false;
   const stop = async (signal: NodeJS.Signals): Promise<void> => {
     if (stopping) return;
@@ -146,5 +148,9 @@ export async function runUntilSignal(name: string, serve: Serve, options: ServeO
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
   // Announced only once a signal drains: a supervisor may stop the server as soon as it reads this.
-  console.log(`${name} listening on ${server.url}`);
+  // With `auto`, the count it resolved to (one per core), so the operator sees what runs.
+  const workers = merged.workers === undefined ? '' : ` on ${workerCount(merged.workers)} workers`;
+  console.log(
+    `${name} listening on ${server.url}${merged.workers === 'auto' ? `${workers} (auto)` : workers}`,
+  );
 }
