@@ -115,13 +115,14 @@ describe('the packed packages', () => {
   it(
     'pass publint --strict and arethetypeswrong --profile esm-only',
     async () => {
-      for (const file of Object.values(tarballs)) {
+      const check = async (file: string): Promise<void> => {
         await run([join(ROOT, 'node_modules/.bin/publint'), '--strict', file], work);
         await run(
           [join(ROOT, 'node_modules/.bin/attw'), '--profile', 'esm-only', '--format', 'ascii', file],
           work,
         );
-      }
+      };
+      await Promise.all(Object.values(tarballs).map(check));
     },
     STEP_TIMEOUT,
   );
@@ -147,8 +148,10 @@ describe("a user's app on the installed tarballs", () => {
   it(
     'type-checks under NodeNext (and compiles) and under bundler resolution',
     async () => {
-      await run([...tsc(), '-p', 'tsconfig.nodenext.json'], app);
-      await run([...tsc(), '-p', 'tsconfig.bundler.json'], app);
+      await Promise.all([
+        run([...tsc(), '-p', 'tsconfig.nodenext.json'], app),
+        run([...tsc(), '-p', 'tsconfig.bundler.json'], app),
+      ]);
     },
     STEP_TIMEOUT,
   );
