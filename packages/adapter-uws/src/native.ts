@@ -14,10 +14,10 @@ export type Uws = typeof import('uWebSockets.js');
 export type App = TemplatedApp & { close(): void };
 
 /**
- * The official build's install line, as its README gives it (it is not on the npm registry).
- * v20.60.0 ships binaries for Node.js 20, 22 and 24 (glibc 2.38 or later on Linux).
+ * The official build's install line, in the form its README gives (it is not on the npm
+ * registry; npm installs the tag from GitHub). Any release with a binary for your Node.js does.
  */
-export const UWS_INSTALL = 'npm install uNetworking/uWebSockets.js#v20.60.0';
+export const UWS_INSTALL = 'npm install uNetworking/uWebSockets.js#v20.67.0';
 
 /** Why uWebSockets.js cannot serve here. */
 export type UwsUnavailableCode =
