@@ -2,13 +2,14 @@ import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { skipsUws } from '../../../test/uws-availability.js';
 import { runChallenge } from '../src/challenge.js';
 import { ENGINES } from '../src/engines.js';
 import { ADAPTERS } from '../src/server-process.js';
 import { cli } from './fixtures/cli.js';
 
 // Each adapter's example runs as a child process, as `pnpm challenge --adapter <name>` runs it.
-describe.each(ADAPTERS)('the %s adapter', (adapter) => {
+describe.each(ADAPTERS.filter((adapter) => !skipsUws(adapter)))('the %s adapter', (adapter) => {
   it.each(ENGINES)('passes 20,000 requests on 100 connections with the %s engine', async (engine) => {
     const report = await runChallenge({ adapter, engine, requests: 20_000, concurrency: 100 });
     expect(report.problems).toEqual([]);
