@@ -95,10 +95,7 @@ function load(): NonNullable<typeof loaded> {
     console.log = log;
   }
   if (!isNative(uws.App) || !isNative(uws.us_socket_local_port) || !isNative(uws.us_listen_socket_close)) {
-    return unavailable(
-      'NO_BINARY',
-      `${build} has no binary for ${node}`,
-    );
+    return unavailable('NO_BINARY', `${build} has no binary for ${node}`);
   }
   loaded = { uws };
   return loaded;
