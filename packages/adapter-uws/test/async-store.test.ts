@@ -1,7 +1,7 @@
 import { createStats } from '@1mrc/core';
 import { createContract, statsReply } from '@1mrc/core/http';
 import { expect, it } from 'vitest';
-import { describeUws } from '../../../test/uws-availability.js';
+import { describeUws } from '../../../test/uws-suite.js';
 import { serve } from '../src/index.js';
 import { rawConnect, request } from './raw-http.js';
 import { delayedStore, failingStore, gatedStore } from './stores.js';

@@ -1,6 +1,6 @@
 import { connect } from 'node:net';
 import { expect, it } from 'vitest';
-import { describeUws } from '../../../test/uws-availability.js';
+import { describeUws } from '../../../test/uws-suite.js';
 import { serve } from '../src/index.js';
 import { rawConnect, request } from './raw-http.js';
 import { gatedStore } from './stores.js';

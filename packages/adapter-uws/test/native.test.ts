@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { expect, it } from 'vitest';
-import { itUws } from '../../../test/uws-availability.js';
+import { itUws } from '../../../test/uws-suite.js';
 
 const example = fileURLToPath(new URL('../../../examples/uws/', import.meta.url));
 

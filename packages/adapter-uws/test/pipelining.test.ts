@@ -1,6 +1,6 @@
 import type { RunningServer } from '@1mrc/server';
 import { afterAll, beforeAll, expect } from 'vitest';
-import { itUws } from '../../../test/uws-availability.js';
+import { itUws } from '../../../test/uws-suite.js';
 import { serve } from '../src/index.js';
 import { rawConnect, request } from './raw-http.js';
 

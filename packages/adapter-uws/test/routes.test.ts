@@ -2,7 +2,7 @@ import { createStats, type Snapshot } from '@1mrc/core';
 import { createContract, type Reply, statsReply } from '@1mrc/core/http';
 import type { RunningServer } from '@1mrc/server';
 import { afterAll, beforeAll, beforeEach, expect, it } from 'vitest';
-import { describeUws } from '../../../test/uws-availability.js';
+import { describeUws } from '../../../test/uws-suite.js';
 import { serve } from '../src/index.js';
 import { rawConnect, request } from './raw-http.js';
 
