@@ -4,6 +4,7 @@
  * `--command`, `--name`, `--env` and `--expect-final`; every other option goes to the client as is.
  */
 import { parseArgs } from 'node:util';
+import { uwsAvailability } from '@1mrc/adapter-uws';
 import { HELP, main } from '@1mrc/client/cli';
 import { ADAPTERS, type AdapterName, exampleShellCommand, REPO_ROOT } from './examples.js';
 
@@ -44,6 +45,22 @@ function split(args: readonly string[]): { own: Record<string, string | undefine
 }
 
 class UsageError extends Error {}
+class Unavailable extends Error {}
+
+/**
+ * Where no native uWebSockets.js loads for this Node.js, says so in one line with the fix: the
+ * default run goes on the node adapter instead, `all` runs without uws, and `--adapter uws` stops.
+ * Checked here because the example runs on this same Node.js.
+ */
+function withUwsFallback(adapters: readonly AdapterName[], byDefault: boolean): readonly AdapterName[] {
+  if (!adapters.includes('uws')) return adapters;
+  const availability = uwsAvailability();
+  if (availability.ok) return adapters;
+  const line = `uws: ${availability.reason}; fix: ${availability.fix}, or use --adapter node`;
+  if (adapters.length === 1 && !byDefault) throw new Unavailable(line);
+  process.stderr.write(`${line}; ${byDefault ? 'running on the node adapter instead' : 'skipping uws'}\n`);
+  return byDefault ? ['node'] : adapters.filter((a) => a !== 'uws');
+}
 
 function exampleArgs(own: Record<string, string | undefined>, rest: readonly string[]): string[] {
   const { adapter, workers, store } = own;
@@ -64,7 +81,7 @@ function exampleArgs(own: Record<string, string | undefined>, rest: readonly str
     throw new UsageError(`--workers takes a positive integer or auto, got "${workers}"`);
   }
   if (store !== undefined && store.trim() === '') throw new UsageError('--store takes memory or a URL');
-  const adapters = name === 'all' ? ADAPTERS : [name as AdapterName];
+  const adapters = withUwsFallback(name === 'all' ? ADAPTERS : [name as AdapterName], adapter === undefined);
   const targets = adapters.flatMap((a) => ['--command', exampleShellCommand(a), '--name', a]);
   const env = [
     ...(workers === undefined ? [] : ['--env', `WORKERS=${workers}`]),
@@ -80,6 +97,10 @@ const { own, rest } = split(process.argv.slice(2));
 try {
   args = rest.includes('--help') || rest.includes('-h') ? ['--help'] : exampleArgs(own, rest);
 } catch (error) {
+  if (error instanceof Unavailable) {
+    process.stderr.write(`${error.message}\n`);
+    process.exit(1);
+  }
   if (!(error instanceof UsageError)) throw error;
   process.stderr.write(`${error.message}\n\n${USAGE}\n`);
   process.exit(2);

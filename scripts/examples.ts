@@ -1,11 +1,20 @@
-/** The repository's examples as `pnpm challenge --adapter <name>` starts them: one shell command each. */
-import { type AdapterName, exampleCommand } from '@1mrc/testkit';
+/** The repository's examples as `pnpm challenge --adapter <name>` starts them. */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { type AdapterName, REPO_ROOT } from '@1mrc/testkit';
 
 export { ADAPTER_NAMES as ADAPTERS, type AdapterName, REPO_ROOT } from '@1mrc/testkit';
 
-/** `exampleCommand(adapter)` as one shell command line for `1mrc-challenge --command`. */
+/**
+ * The shell command for `1mrc-challenge --command`: the example's own `start` script (plain
+ * JavaScript, no TypeScript loader; see examples/transpile.mjs), run in its folder, so the
+ * challenge measures the server exactly as `pnpm --filter example-<name> start` runs it.
+ */
 export function exampleShellCommand(adapter: AdapterName): string {
-  return exampleCommand(adapter)
-    .map((word) => (/^[\w./=@:-]+$/.test(word) ? word : `'${word.replaceAll("'", "'\\''")}'`))
-    .join(' ');
+  const manifest = JSON.parse(readFileSync(join(REPO_ROOT, 'examples', adapter, 'package.json'), 'utf8')) as {
+    scripts?: { start?: string };
+  };
+  const start = manifest.scripts?.start;
+  if (start === undefined) throw new Error(`examples/${adapter}/package.json has no start script`);
+  return `cd examples/${adapter} && ${start}`;
 }

@@ -5,20 +5,17 @@
  * match exactly the traffic sent. On workers the numbers are the sum over every worker.
  */
 import { readFileSync } from 'node:fs';
-import { serve as fastify } from '@1mrc/adapter-fastify';
-import { serve as node } from '@1mrc/adapter-node';
-import { serve as uws } from '@1mrc/adapter-uws';
 import { createStats } from '@1mrc/core';
 import type { RunningServer, Serve, ServeOptions } from '@1mrc/server';
+import { ADAPTERS as SERVE, testAdapters } from '@1mrc/testkit';
 import parsePrometheusTextFormat, { type Family, type Sample } from 'parse-prometheus-text-format';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Connection } from './raw-connection.js';
 
-const ADAPTERS: readonly { name: string; serve: Serve }[] = [
-  { name: 'node', serve: node },
-  { name: 'fastify', serve: fastify },
-  { name: 'uws', serve: uws },
-];
+const ADAPTERS: readonly { name: string; serve: Serve }[] = testAdapters.map((name) => ({
+  name,
+  serve: SERVE[name],
+}));
 
 const servers: RunningServer[] = [];
 const open: Connection[] = [];
@@ -243,7 +240,7 @@ describe('docs/grafana-dashboard.json', () => {
         .map((name) => name.replace(/_(bucket|sum|count)$/, '')),
     );
     expect(queried.size).toBeGreaterThan(8);
-    const server = await start(node, {});
+    const server = await start(SERVE.node, {});
     const [connection] = connections(server.port, 1);
     const exposed = families((await connection!.request('GET', '/metrics')).body);
     for (const name of queried) expect(exposed.has(name), `${name} is exposed`).toBe(true);

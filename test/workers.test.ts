@@ -10,23 +10,16 @@ import cluster from 'node:cluster';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { serve as fastify } from '@1mrc/adapter-fastify';
-import { serve as node } from '@1mrc/adapter-node';
-import { serve as uws } from '@1mrc/adapter-uws';
 import { createStats, type Snapshot } from '@1mrc/core';
 import { statsReply } from '@1mrc/core/http';
 import type { RunningServer, Serve } from '@1mrc/server';
 import { serveWorkers } from '@1mrc/server/workers';
+import { itUws, ADAPTERS as SERVE, spawnCaptured, testAdapters } from '@1mrc/testkit';
 import { afterAll, describe, expect, it } from 'vitest';
-import { spawnCaptured } from '../packages/client/src/server-process.js';
 import { Connection } from './raw-connection.js';
 
 const ROOT = new URL('..', import.meta.url);
-const ADAPTERS: readonly { name: 'node' | 'fastify' | 'uws'; serve: Serve }[] = [
-  { name: 'node', serve: node },
-  { name: 'fastify', serve: fastify },
-  { name: 'uws', serve: uws },
-];
+const ADAPTERS = testAdapters.map((name) => ({ name, serve: SERVE[name] as Serve }));
 const WORKERS = 2;
 
 /** Values whose float running sum is wrong, so a lost, doubled or re-ordered merge shows in `sum`. */
@@ -225,7 +218,7 @@ describe('a worker that dies stops the server loudly', () => {
     for (const pid of others) expect(existsSync(`/proc/${pid}`), `worker ${pid} still runs`).toBe(false);
   });
 
-  it('uws: a worker thread that throws an uncaught error', async () => {
+  itUws('uws: a worker thread that throws an uncaught error', async () => {
     const adapter = pathToFileURL(join(ROOT.pathname, 'test/workers/crash-adapter.ts')).href;
     const server = await startChild(['test/workers/server.ts'], { ADAPTER: adapter, TRANSPORT: 'threads' });
     const [connection] = connections(server.port, 1);
@@ -239,7 +232,7 @@ describe('a worker that dies stops the server loudly', () => {
 
 describe('a worker that dies rejects closed, in this very process, and exits nothing', () => {
   it('node: a cluster worker killed by SIGKILL', async () => {
-    const server = await node({ workers: WORKERS, port: 0 });
+    const server = await SERVE.node({ workers: WORKERS, port: 0 });
     servers.push(server);
     const [connection] = connections(server.port, 1);
     expect((await connection!.request('POST', '/event', JSON.stringify(eventAt(1)))).status).toBe(200);
@@ -256,7 +249,7 @@ describe('a worker that dies rejects closed, in this very process, and exits not
     expect(process.exitCode ?? 0).toBe(0);
   });
 
-  it('uws: a worker thread that throws an uncaught error', async () => {
+  itUws('uws: a worker thread that throws an uncaught error', async () => {
     const adapter = pathToFileURL(join(ROOT.pathname, 'test/workers/crash-adapter.ts')).href;
     const server = await serveWorkers('threads', adapter, { workers: WORKERS, port: 0 });
     servers.push(server);

@@ -18,6 +18,8 @@ import { askedToClose, readHead } from './head.js';
 import { InFlightRequest } from './in-flight-request.js';
 import { createNativeApp } from './native.js';
 
+export { UWS_INSTALL, type UwsAvailability, type UwsUnavailableCode, uwsAvailability } from './native.js';
+
 /**
  * Starts the challenge server on uWebSockets.js: the contract (docs/http-api.md) over
  * `options.store` (default a new in-memory `createStats()`), on `options.port` (default 8080) of

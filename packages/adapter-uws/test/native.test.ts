@@ -1,8 +1,9 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { itUws, REPO_ROOT } from '@1mrc/testkit';
 import { expect, it } from 'vitest';
 
-const example = fileURLToPath(new URL('../../../examples/uws/', import.meta.url));
+const example = `${REPO_ROOT}examples/uws/`;
 
 interface Run {
   readonly code: number | null;
@@ -38,11 +39,13 @@ function runExample(env: Record<string, string>, onListening?: (kill: () => void
 it('refuses to start on the pure-JavaScript fallback, loudly', async () => {
   const run = await runExample({ UWS_USE_FALLBACK: '1' });
   expect(run.code).not.toBe(0);
-  expect(run.stderr).toContain('pure-JavaScript fallback because UWS_USE_FALLBACK=1 is set');
+  expect(run.stderr).toContain(
+    'UWS_USE_FALLBACK=1 asks uWebSockets.js for its slow pure-JavaScript fallback',
+  );
   expect(run.stdout).not.toContain('listening on');
 });
 
-it('starts on the native binary and drains on SIGTERM', async () => {
+itUws('starts on the native binary and drains on SIGTERM', async () => {
   const run = await runExample({ UWS_USE_FALLBACK: '' }, (kill) => kill());
   expect(run.stderr).toBe('');
   expect(run.stdout).toMatch(/adapter-uws listening on http:\/\/127\.0\.0\.1:\d+/);

@@ -9,6 +9,7 @@ import { observedContract } from './metrics/observed-contract.js';
 import { observedStore } from './metrics/observed-store.js';
 import { createServerMetrics, type ServerMetrics } from './metrics/server-metrics.js';
 import { settleable } from './settleable.js';
+import { workerCount } from './workers.js';
 
 export {
   createServerMetrics,
@@ -226,7 +227,8 @@ export async function runUntilSignal(
   serve: Serve,
   options: ServeOptions = {},
 ): Promise<number> {
-  const server = await serve({ ...optionsFromEnv(), ...optionsFromArgs(), ...options });
+  const merged = { ...optionsFromEnv(), ...optionsFromArgs(), ...options };
+  const server = await serve(merged);
   let onSignal!: (signal: NodeJS.Signals) => void;
   const signalled = new Promise<NodeJS.Signals>((resolve) => {
     onSignal = resolve;
@@ -235,7 +237,11 @@ export async function runUntilSignal(
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   // Announced only once a signal drains: a supervisor may stop the server as soon as it reads this.
-  console.log(`${name} listening on ${server.url}`);
+  // With `auto`, the count it resolved to (one per core), so the operator sees what runs.
+  const workers = merged.workers === undefined ? '' : ` on ${workerCount(merged.workers)} workers`;
+  console.log(
+    `${name} listening on ${server.url}${merged.workers === 'auto' ? `${workers} (auto)` : workers}`,
+  );
   try {
     const signal = await Promise.race([signalled, server.closed.then(() => undefined)]);
     if (signal !== undefined) {

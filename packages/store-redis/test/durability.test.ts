@@ -9,6 +9,7 @@ import type { Snapshot } from '@1mrc/core';
 import {
   exampleCommand,
   type RedisProcess,
+  skipsUws,
   skipWithoutRedis,
   startRedis,
   startServerProcess,
@@ -92,7 +93,8 @@ describe.skipIf(skip)('durability with appendfsync always', () => {
 
   it('kill -9 of redis-server: the running server reconnects by itself, nothing acknowledged is lost', async () => {
     redis = await startRedis({ appendfsync: 'always' });
-    const server = await startServerProcess(exampleCommand('uws'), {
+    // uWS where it loads (this Node.js has a native build), else fastify: an adapter other than the first test's.
+    const server = await startServerProcess(exampleCommand(skipsUws('uws') ? 'fastify' : 'uws'), {
       env: { STORE: `${redis.url}?commandTimeoutMs=10000` },
     });
     const traffic = load(() => server.url, 16, 'b');

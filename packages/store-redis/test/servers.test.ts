@@ -2,18 +2,17 @@
  * Several servers on different ports (one per adapter) sharing one Redis: events spread over
  * them, concurrently, and `/stats` from each is exactly `createStats()` fed the same events.
  */
-import { serve as fastify } from '@1mrc/adapter-fastify';
-import { serve as node } from '@1mrc/adapter-node';
-import { serve as uws } from '@1mrc/adapter-uws';
 import { createStats, type Event } from '@1mrc/core';
 import type { RunningServer } from '@1mrc/server';
 import { createRedisStore, type RedisStore, type RedisStoreOptions } from '@1mrc/store-redis';
 import {
+  ADAPTERS,
   type RedisClusterProcess,
   type RedisProcess,
   skipWithoutRedis,
   startRedis,
   startRedisCluster,
+  testAdapters,
 } from '@1mrc/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { get, postEvent, postEvents } from './http.js';
@@ -45,7 +44,7 @@ describe.skipIf(skip).each(['standalone', 'cluster'] as const)('3 servers on one
       cluster = await startRedisCluster();
       options = { cluster: cluster.seeds, commandTimeoutMs: 10_000, connectTimeoutMs: 10_000 };
     }
-    for (const serve of [node, fastify, uws]) {
+    for (const serve of testAdapters.map((name) => ADAPTERS[name])) {
       const store = createRedisStore(options);
       await store.ready();
       stores.push(store);

@@ -63,3 +63,5 @@ export {
   gatedStore,
   STORE_SECRET,
 } from './stores.js';
+export { skipsUws, uwsSkipReason } from './uws-availability.js';
+export { describeUws, itUws } from './uws-suite.js';
