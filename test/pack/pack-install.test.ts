@@ -70,8 +70,10 @@ let app: string;
 beforeAll(async () => {
   work = mkdtempSync(join(tmpdir(), '1mrc-pack-'));
   const packed = join(work, 'tarballs');
-  await run([...PNPM, '-r', '--filter', './packages/*', 'run', 'build'], ROOT);
-  await run([...PNPM, '-r', '--filter', './packages/*', 'pack', '--pack-destination', packed], ROOT);
+  // The public packages only: the test kit is private and never packed.
+  const only = packages.flatMap((name) => ['--filter', `@1mrc/${name}`]);
+  await run([...PNPM, '-r', ...only, 'run', 'build'], ROOT);
+  await run([...PNPM, '-r', ...only, 'pack', '--pack-destination', packed], ROOT);
   tarballs = Object.fromEntries(
     readdirSync(packed).map((file) => [
       `@1mrc/${file.replace(/^1mrc-(.*)-\d+\.\d+\.\d+\.tgz$/, '$1')}`,
