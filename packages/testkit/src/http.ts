@@ -4,7 +4,7 @@
  * the tests add on top of it.
  */
 
-import { rawRequest } from '@1mrc/conformance/raw-http';
+import { type Answer, type RawConnection, rawRequest } from '@1mrc/conformance/raw-http';
 import type { Snapshot } from '@1mrc/core';
 import type { RunningServer, ServeOptions } from '@1mrc/server';
 import { ADAPTERS, type AdapterName } from './adapters.js';
@@ -43,6 +43,28 @@ export function getRequest(
   headers: Readonly<Record<string, string>> = {},
 ): string {
   return rawRequest(url, 'GET', path, headers).toString('latin1');
+}
+
+/** An answer whose body is read as UTF-8 text. */
+export interface TextAnswer extends Omit<Answer, 'body'> {
+  readonly body: string;
+}
+
+/**
+ * Sends one request on a kept-alive `connection` and waits for its answer. A body goes as
+ * `application/json` unless `headers` name a content-type.
+ */
+export async function sendRequest(
+  connection: RawConnection,
+  method: string,
+  path: string,
+  body?: string,
+  headers: Readonly<Record<string, string>> = {},
+): Promise<TextAnswer> {
+  const fields = body === undefined ? headers : { 'content-type': 'application/json', ...headers };
+  const [answer] = await connection.send(rawRequest(connection.url, method, path, fields, body));
+  if (answer === undefined) throw new Error(`${method} ${path}: no answer`);
+  return { ...answer, body: answer.body.toString('utf8') };
 }
 
 export async function readStats(url: string): Promise<Snapshot> {
