@@ -96,3 +96,60 @@ export async function withServer<T>(
     await server.close();
   }
 }
+
+/** An answer read through `fetch`: its body parsed as JSON, or kept as text where it is not JSON. */
+export interface FetchedAnswer {
+  readonly status: number;
+  readonly headers: Headers;
+  readonly body: unknown;
+}
+
+async function fetched(response: Response): Promise<FetchedAnswer> {
+  const text = await response.text();
+  let body: unknown = text;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    // Not JSON: kept as text.
+  }
+  return { status: response.status, headers: response.headers, body };
+}
+
+/** `POST /event {"userId","value"}` through `fetch` (a pooled connection, not the raw client). */
+export async function fetchPostEvent(url: string, userId: string, value: number): Promise<FetchedAnswer> {
+  return fetched(
+    await fetch(`${url}/event`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ userId, value }),
+    }),
+  );
+}
+
+/** `POST /events [...]` through `fetch`. */
+export async function fetchPostEvents(
+  url: string,
+  events: readonly { userId: string; value: number }[],
+): Promise<FetchedAnswer> {
+  return fetched(
+    await fetch(`${url}/events`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(events),
+    }),
+  );
+}
+
+/** `GET path` through `fetch`. */
+export async function fetchGet(url: string, path: string): Promise<FetchedAnswer> {
+  return fetched(await fetch(`${url}${path}`));
+}
+
+/** Polls `ok` every 50 ms, at most `tries` times (not a timed assertion: it bounds a wait). */
+export async function eventually(ok: () => Promise<boolean>, tries = 400): Promise<void> {
+  for (let i = 0; i < tries; i++) {
+    if (await ok()) return;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error('condition not reached');
+}
