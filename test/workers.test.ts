@@ -35,6 +35,9 @@ const eventAt = (i: number): { userId: string; value: number } => ({
   value: VALUES[i % VALUES.length]! * (i % 3 === 0 ? -1 : 1),
 });
 
+/** The event test/workers/crash-adapter.ts crashes on. */
+const CRASH_EVENT = JSON.stringify({ userId: 'crash', value: 1 });
+
 /** The exact `/stats` body the core gives for these events. */
 function expectedBody(events: readonly { userId: string; value: number }[]): string {
   const reference = createStats();
@@ -231,12 +234,7 @@ describe('a worker that dies stops the server loudly', () => {
     const adapter = pathToFileURL(join(ROOT.pathname, 'test/workers/crash-adapter.ts')).href;
     const server = await startChild(['test/workers/server.ts'], { ADAPTER: adapter, TRANSPORT: 'threads' });
     const [connection] = await connections(server.url, 1);
-    const answer = await sendRequest(
-      connection!,
-      'POST',
-      '/event',
-      JSON.stringify({ userId: 'crash', value: 1 }),
-    );
+    const answer = await sendRequest(connection!, 'POST', '/event', CRASH_EVENT);
     expect(answer.status).toBe(200);
     expect(await server.exited).toBe(1);
     expect(server.stderr()).toMatch(/STOPPING THE SERVER: worker \d of 2 crashed \(boom\)/);
@@ -268,12 +266,7 @@ describe('a worker that dies rejects closed, in this very process, and exits not
     const server = await serveWorkers('threads', adapter, { workers: WORKERS, port: 0 });
     servers.push(server);
     const [connection] = await connections(server.url, 1);
-    const answer = await sendRequest(
-      connection!,
-      'POST',
-      '/event',
-      JSON.stringify({ userId: 'crash', value: 1 }),
-    );
+    const answer = await sendRequest(connection!, 'POST', '/event', CRASH_EVENT);
     expect(answer.status).toBe(200);
     await expect(server.closed).rejects.toThrow(/worker \d of 2 crashed \(boom\)/);
     await expect(server.close()).rejects.toThrow(/crashed \(boom\)/);
