@@ -3,7 +3,7 @@
  * port, and one way to start a server as a child (any command that reads PORT and HOST, prints
  * `listening on`, and on SIGTERM drains and prints `final {snapshot json}`).
  */
-import type { ChildProcess } from 'node:child_process';
+import { type ChildProcess, execFile } from 'node:child_process';
 import { request } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { freePort, spawnCaptured } from '@1mrc/client';
@@ -20,6 +20,29 @@ export { type CapturedChild, freePort, spawnCaptured } from '@1mrc/client';
 /** `node --conditions=source --import tsx examples/<adapter>/src/main.ts`, run from the repo root. */
 export function exampleCommand(adapter: AdapterName): string[] {
   return [process.execPath, '--conditions=source', '--import', 'tsx', exampleEntry(adapter)];
+}
+
+/** How a command run to its end ended, and all it printed. */
+export interface Finished {
+  /** The exit code; 1 when it could not say one (killed by a signal, not started). */
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** Runs a TypeScript entry of this repository from source (`--conditions=source --import tsx`) to its end. */
+export function runFromSource(entry: string, args: readonly string[]): Promise<Finished> {
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      ['--conditions=source', '--import', 'tsx', entry, ...args],
+      { cwd: REPO_ROOT, maxBuffer: 16 * 1024 * 1024 },
+      (error, stdout, stderr) => {
+        const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
+        resolve({ code, stdout, stderr });
+      },
+    );
+  });
 }
 
 /** GET with a fresh connection each time, so no keep-alive socket of ours delays the server's close. */
