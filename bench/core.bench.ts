@@ -5,10 +5,10 @@
  */
 import { readFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg } from 'node:os';
-import { createStats, ExactSum, parseEvent } from '@1mrc/core';
+import { createStats, DEFAULT_LIMITS, ExactSum, parseEvent } from '@1mrc/core';
 import { createContract } from '@1mrc/core/http';
+import { parseEventReference, validateEvent } from '@1mrc/core/internal';
 import { Bench } from 'tinybench';
-import { DEFAULT_LIMITS, parseEventReference, validateEvent } from '../packages/core/src/parse-event.js';
 import { createPlainSetStats } from './plain-set-stats.js';
 import { random } from './random.js';
 

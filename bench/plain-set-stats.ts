@@ -3,8 +3,8 @@
  * bench times `record()` against, in the same run. It throws past 2^24 users, so it is never
  * used for more than the bench's 75,000.
  */
-import { ExactSum, StatsError } from '@1mrc/core';
-import { DEFAULT_LIMITS, validateEvent } from '../packages/core/src/parse-event.js';
+import { DEFAULT_LIMITS, ExactSum, StatsError } from '@1mrc/core';
+import { validateEvent } from '@1mrc/core/internal';
 
 export interface PlainSetStats {
   record(userId: string, value: number): void;

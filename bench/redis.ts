@@ -16,8 +16,7 @@ import { cpus } from 'node:os';
 import { parseArgs } from 'node:util';
 import { type ChallengeReport, runChallenge } from '@1mrc/client';
 import { createRedisStore } from '@1mrc/store-redis';
-import { startRedis } from '@1mrc/testkit';
-import { processUsage } from '../packages/client/src/server-process.js';
+import { cpuSeconds, startRedis } from '@1mrc/testkit';
 
 const { values } = parseArgs({
   options: {
@@ -62,14 +61,14 @@ const rows: Row[] = [];
 let direct: { eventsPerSecond: number; redisCpuUsPerEvent: number } | undefined;
 try {
   for (const store of ['memory', `${redis.url}?shards=${values.shards}`]) {
-    const before = processUsage(redis.pid)?.cpuSeconds ?? 0;
+    const before = cpuSeconds(redis.pid);
     const report = await runChallenge({
       command: command(store),
       requests,
       concurrency,
       onStatus: (line) => console.error(`[${store}] ${line}`),
     });
-    const after = processUsage(redis.pid)?.cpuSeconds ?? 0;
+    const after = cpuSeconds(redis.pid);
     rows.push({
       store: store === 'memory' ? 'memory' : `redis (AOF, appendfsync ${fsync})`,
       report,
@@ -81,7 +80,7 @@ try {
   // client (on the Redis CPU): a floor for what one Redis shard takes.
   const store = createRedisStore({ url: redis.url, prefix: 'direct:' });
   await store.ready();
-  const before = processUsage(redis.pid)?.cpuSeconds ?? 0;
+  const before = cpuSeconds(redis.pid);
   const started = performance.now();
   const each = Math.ceil(requests / concurrency);
   await Promise.all(
@@ -90,7 +89,7 @@ try {
     }),
   );
   const elapsed = (performance.now() - started) / 1000;
-  const after = processUsage(redis.pid)?.cpuSeconds ?? 0;
+  const after = cpuSeconds(redis.pid);
   direct = {
     eventsPerSecond: (each * concurrency) / elapsed,
     redisCpuUsPerEvent: ((after - before) * 1e6) / (each * concurrency),

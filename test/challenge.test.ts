@@ -2,28 +2,14 @@
  * `pnpm challenge`, the repository's script around the client's `1mrc-challenge`: it starts each
  * adapter's example as a real child process, as a user runs it.
  */
-import { execFile } from 'node:child_process';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { testAdapters } from '@1mrc/testkit';
+import { type Finished, runFromSource, testAdapters } from '@1mrc/testkit';
 import { describe, expect, it } from 'vitest';
 
-const root = fileURLToPath(new URL('../', import.meta.url));
-
-function challenge(args: readonly string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      ['--conditions=source', '--import', 'tsx', 'scripts/challenge.ts', ...args],
-      { cwd: root, maxBuffer: 16 * 1024 * 1024 },
-      (error, stdout, stderr) => {
-        const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
-        resolve({ code, stdout, stderr });
-      },
-    );
-  });
+function challenge(args: readonly string[]): Promise<Finished> {
+  return runFromSource('scripts/challenge.ts', args);
 }
 
 describe('pnpm challenge', () => {

@@ -7,10 +7,9 @@
 import { readFileSync } from 'node:fs';
 import { createStats } from '@1mrc/core';
 import type { RunningServer, Serve, ServeOptions } from '@1mrc/server';
-import { ADAPTERS as SERVE, testAdapters } from '@1mrc/testkit';
+import { RawConnection, ADAPTERS as SERVE, sendRequest, testAdapters } from '@1mrc/testkit';
 import parsePrometheusTextFormat, { type Family, type Sample } from 'parse-prometheus-text-format';
 import { afterAll, describe, expect, it } from 'vitest';
-import { Connection } from './raw-connection.js';
 
 const ADAPTERS: readonly { name: string; serve: Serve }[] = testAdapters.map((name) => ({
   name,
@@ -18,9 +17,9 @@ const ADAPTERS: readonly { name: string; serve: Serve }[] = testAdapters.map((na
 }));
 
 const servers: RunningServer[] = [];
-const open: Connection[] = [];
+const open: RawConnection[] = [];
 afterAll(async () => {
-  for (const connection of open) connection.close();
+  for (const connection of open) connection.destroy();
   await Promise.allSettled(servers.map((server) => server.close()));
 });
 
@@ -30,8 +29,8 @@ async function start(serve: Serve, options: ServeOptions): Promise<RunningServer
   return server;
 }
 
-function connections(port: number, count: number): Connection[] {
-  const made = Array.from({ length: count }, () => new Connection(port));
+async function connections(url: string, count: number): Promise<RawConnection[]> {
+  const made = await Promise.all(Array.from({ length: count }, () => RawConnection.open(url)));
   open.push(...made);
   return made;
 }
@@ -53,11 +52,11 @@ const TRAFFIC: readonly { method: string; path: string; body?: string; headers?:
 /** Per connection: 2 events and a batch of 3. */
 const ACCEPTED_PER_CONNECTION = 5;
 
-async function send(pool: readonly Connection[]): Promise<void> {
+async function send(pool: readonly RawConnection[]): Promise<void> {
   await Promise.all(
     pool.map(async (connection) => {
       for (const { method, path, body, headers } of TRAFFIC) {
-        await connection.request(method, path, body, headers);
+        await sendRequest(connection, method, path, body, headers);
       }
     }),
   );
@@ -162,44 +161,46 @@ for (const { name, serve } of ADAPTERS) {
     it.each([1, 2])('on %i worker(s): counts match the traffic, summed over workers', async (workers) => {
       const server = await start(serve, { workers });
       // Enough connections that both workers get some (the kernel spreads them).
-      const pool = connections(server.port, 8);
+      const pool = await connections(server.url, 8);
       await send(pool);
-      const answer = await pool[0]!.request('GET', '/metrics');
+      const answer = await sendRequest(pool[0]!, 'GET', '/metrics');
       expect(answer.status).toBe(200);
-      expect(answer.head).toMatch(/\r\ncontent-type: text\/plain; version=0\.0\.4; charset=utf-8/i);
+      expect(answer.headers['content-type']).toMatch(/^text\/plain; version=0\.0\.4; charset=utf-8$/i);
       const all = families(answer.body);
       expectConventions(all);
       expectTrafficCounted(answer.body, pool.length);
       // The scrape itself shows in the next one.
-      const again = families((await pool[1]!.request('GET', '/metrics')).body);
+      const again = families((await sendRequest(pool[1]!, 'GET', '/metrics')).body);
       expect(value(again.get('onemrc_http_requests_total'), { route: '/metrics', status: '200' })).toBe(1);
-      for (const connection of pool) connection.close();
+      for (const connection of pool) connection.destroy();
     });
 
     it('metricsToken: 401 without the token or with another, 200 with it', async () => {
       const server = await start(serve, { metricsToken: 's3cret', resetToken: 'other' });
-      const [connection] = connections(server.port, 1);
-      const without = await connection!.request('GET', '/metrics');
+      const [connection] = await connections(server.url, 1);
+      const without = await sendRequest(connection!, 'GET', '/metrics');
       expect(without.status).toBe(401);
-      expect(without.head).toMatch(/\r\nwww-authenticate: Bearer/i);
+      expect(without.headers['www-authenticate']).toMatch(/^Bearer/i);
       expect(JSON.parse(without.body)).toMatchObject({ error: { code: 'UNAUTHORIZED' } });
-      const wrong = await connection!.request('GET', '/metrics', undefined, {
+      const wrong = await sendRequest(connection!, 'GET', '/metrics', undefined, {
         authorization: 'Bearer other',
       });
       expect(wrong.status).toBe(401);
-      const right = await connection!.request('GET', '/metrics', undefined, {
+      const right = await sendRequest(connection!, 'GET', '/metrics', undefined, {
         authorization: 'Bearer s3cret',
       });
       expect(right.status).toBe(200);
       expect(families(right.body).has('onemrc_events_accepted_total')).toBe(true);
-      const post = await connection!.request('POST', '/metrics', '{}', { authorization: 'Bearer s3cret' });
+      const post = await sendRequest(connection!, 'POST', '/metrics', '{}', {
+        authorization: 'Bearer s3cret',
+      });
       expect(post.status).toBe(405);
     });
 
     it('metrics: false: /metrics is 404, as any unknown path', async () => {
       const server = await start(serve, { metrics: false });
-      const [connection] = connections(server.port, 1);
-      const answer = await connection!.request('GET', '/metrics');
+      const [connection] = await connections(server.url, 1);
+      const answer = await sendRequest(connection!, 'GET', '/metrics');
       expect(answer.status).toBe(404);
       expect(JSON.parse(answer.body)).toMatchObject({ error: { code: 'NOT_FOUND' } });
     });
@@ -217,11 +218,11 @@ for (const { name, serve } of ADAPTERS) {
           reset: () => stats.reset(),
         },
       });
-      const [connection] = connections(server.port, 1);
-      expect((await connection!.request('POST', '/event', event(1))).status).toBe(200);
+      const [connection] = await connections(server.url, 1);
+      expect((await sendRequest(connection!, 'POST', '/event', event(1))).status).toBe(200);
       const broken = JSON.stringify({ userId: 'broken', value: 1 });
-      expect((await connection!.request('POST', '/event', broken)).status).toBe(500);
-      const all = families((await connection!.request('GET', '/metrics')).body);
+      expect((await sendRequest(connection!, 'POST', '/event', broken)).status).toBe(500);
+      const all = families((await sendRequest(connection!, 'GET', '/metrics')).body);
       expect(value(all.get('onemrc_store_errors_total'), { operation: 'record' })).toBe(1);
       expect(value(all.get('onemrc_events_accepted_total'))).toBe(1);
       expect(value(all.get('onemrc_events_refused_total'), { code: 'INTERNAL' })).toBe(1);
@@ -241,8 +242,8 @@ describe('docs/grafana-dashboard.json', () => {
     );
     expect(queried.size).toBeGreaterThan(8);
     const server = await start(SERVE.node, {});
-    const [connection] = connections(server.port, 1);
-    const exposed = families((await connection!.request('GET', '/metrics')).body);
+    const [connection] = await connections(server.url, 1);
+    const exposed = families((await sendRequest(connection!, 'GET', '/metrics')).body);
     for (const name of queried) expect(exposed.has(name), `${name} is exposed`).toBe(true);
   });
 });

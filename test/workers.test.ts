@@ -14,9 +14,15 @@ import { createStats, type Snapshot } from '@1mrc/core';
 import { statsReply } from '@1mrc/core/http';
 import type { RunningServer, Serve } from '@1mrc/server';
 import { serveWorkers } from '@1mrc/server/workers';
-import { itUws, ADAPTERS as SERVE, spawnCaptured, testAdapters } from '@1mrc/testkit';
+import {
+  itUws,
+  RawConnection,
+  ADAPTERS as SERVE,
+  sendRequest,
+  spawnCaptured,
+  testAdapters,
+} from '@1mrc/testkit';
 import { afterAll, describe, expect, it } from 'vitest';
-import { Connection } from './raw-connection.js';
 
 const ROOT = new URL('..', import.meta.url);
 const ADAPTERS = testAdapters.map((name) => ({ name, serve: SERVE[name] as Serve }));
@@ -29,6 +35,9 @@ const eventAt = (i: number): { userId: string; value: number } => ({
   value: VALUES[i % VALUES.length]! * (i % 3 === 0 ? -1 : 1),
 });
 
+/** The event test/workers/crash-adapter.ts crashes on. */
+const CRASH_EVENT = JSON.stringify({ userId: 'crash', value: 1 });
+
 /** The exact `/stats` body the core gives for these events. */
 function expectedBody(events: readonly { userId: string; value: number }[]): string {
   const reference = createStats();
@@ -36,16 +45,16 @@ function expectedBody(events: readonly { userId: string; value: number }[]): str
   return new TextDecoder().decode(statsReply(reference.snapshot()).body);
 }
 
-const open: Connection[] = [];
+const open: RawConnection[] = [];
 const servers: RunningServer[] = [];
 afterAll(async () => {
-  for (const connection of open) connection.close();
+  for (const connection of open) connection.destroy();
   // Some were stopped by a dead worker: their close() rejects, as asserted where they fail.
   await Promise.allSettled(servers.map((server) => server.close()));
 });
 
-function connections(port: number, count: number): Connection[] {
-  const made = Array.from({ length: count }, () => new Connection(port));
+async function connections(url: string, count: number): Promise<RawConnection[]> {
+  const made = await Promise.all(Array.from({ length: count }, () => RawConnection.open(url)));
   open.push(...made);
   return made;
 }
@@ -58,28 +67,29 @@ for (const { name, serve } of ADAPTERS)
     it('answers /stats with the exact merged snapshot after posts over many connections', async () => {
       server = await serve({ workers: WORKERS, port: 0 });
       servers.push(server);
-      const pool = connections(server.port, 12);
+      const pool = await connections(server.url, 12);
       // Each connection posts its own share, one by one and in batches, all at once.
       await Promise.all(
         pool.map(async (connection, c) => {
           for (let k = 0; k < 10; k++) {
             const event = eventAt(c * 100 + k);
             sent.push(event);
-            const answer = await connection.request('POST', '/event', JSON.stringify(event));
+            const answer = await sendRequest(connection, 'POST', '/event', JSON.stringify(event));
             expect(answer.status).toBe(200);
           }
           const batch = Array.from({ length: 5 }, (_, k) => eventAt(c * 100 + 50 + k));
           sent.push(...batch);
-          expect((await connection.request('POST', '/events', JSON.stringify(batch))).status).toBe(200);
+          expect((await sendRequest(connection, 'POST', '/events', JSON.stringify(batch))).status).toBe(200);
         }),
       );
       const expected = expectedBody(sent);
-      for (const connection of pool) expect((await connection.request('GET', '/stats')).body).toBe(expected);
+      for (const connection of pool)
+        expect((await sendRequest(connection, 'GET', '/stats')).body).toBe(expected);
       expect(new TextDecoder().decode(statsReply(await server.store.snapshot()).body)).toBe(expected);
     });
 
     it('every /stats, on any connection, includes every event acknowledged before it', async () => {
-      const [a, b, c, d, r1, r2, ...background] = connections(server.port, 10);
+      const [a, b, c, d, r1, r2, ...background] = await connections(server.url, 10);
       let acknowledged = sent.length;
       let issued = sent.length;
       let stop = false;
@@ -89,13 +99,13 @@ for (const { name, serve } of ADAPTERS)
           const event = eventAt(1000 + w * 10_000 + k);
           sent.push(event);
           issued++;
-          expect((await connection.request('POST', '/event', JSON.stringify(event))).status).toBe(200);
+          expect((await sendRequest(connection, 'POST', '/event', JSON.stringify(event))).status).toBe(200);
           acknowledged++;
         }
       });
       // Background readers keep gather rounds in flight, so a read often arrives during one.
       const readers = [r1!, r2!].map(async (connection) => {
-        while (!stop) expect((await connection.request('GET', '/stats')).status).toBe(200);
+        while (!stop) expect((await sendRequest(connection, 'GET', '/stats')).status).toBe(200);
       });
       const pairs = [
         [a!, b!],
@@ -108,17 +118,17 @@ for (const { name, serve } of ADAPTERS)
         const event = eventAt(50_000 + i);
         sent.push(event);
         issued++;
-        expect((await writer.request('POST', '/event', JSON.stringify(event))).status).toBe(200);
+        expect((await sendRequest(writer, 'POST', '/event', JSON.stringify(event))).status).toBe(200);
         acknowledged++;
         const floor = acknowledged;
-        const stats = JSON.parse((await reader.request('GET', '/stats')).body) as Snapshot;
+        const stats = JSON.parse((await sendRequest(reader, 'GET', '/stats')).body) as Snapshot;
         expect(stats.totalRequests).toBeGreaterThanOrEqual(floor);
         expect(stats.totalRequests).toBeLessThanOrEqual(issued);
       }
       stop = true;
       await Promise.all([...writers, ...readers]);
       // Quiet again: exact.
-      expect((await a!.request('GET', '/stats')).body).toBe(expectedBody(sent));
+      expect((await sendRequest(a!, 'GET', '/stats')).body).toBe(expectedBody(sent));
     });
 
     it('close drains every worker and merges their final counts', async () => {
@@ -185,12 +195,14 @@ for (const { name } of ADAPTERS)
     it('prints one merged final snapshot on SIGTERM and leaves no worker behind', async () => {
       const server = await startChild([`examples/${name}/src/main.ts`], { WORKERS: String(WORKERS) });
       const workers = childPids(server.child.pid!);
-      const pool = connections(server.port, 6);
+      const pool = await connections(server.url, 6);
       const events = Array.from({ length: 60 }, (_, i) => eventAt(i));
       await Promise.all(
         pool.map(async (connection, c) => {
           for (let i = c; i < events.length; i += pool.length) {
-            expect((await connection.request('POST', '/event', JSON.stringify(events[i]))).status).toBe(200);
+            expect((await sendRequest(connection, 'POST', '/event', JSON.stringify(events[i]))).status).toBe(
+              200,
+            );
           }
         }),
       );
@@ -207,8 +219,8 @@ describe('a worker that dies stops the server loudly', () => {
     const server = await startChild([`examples/${name}/src/main.ts`], { WORKERS: String(WORKERS) });
     const [first, ...others] = childPids(server.child.pid!);
     expect(others).toHaveLength(WORKERS - 1);
-    const [connection] = connections(server.port, 1);
-    expect((await connection!.request('POST', '/event', JSON.stringify(eventAt(1)))).status).toBe(200);
+    const [connection] = await connections(server.url, 1);
+    expect((await sendRequest(connection!, 'POST', '/event', JSON.stringify(eventAt(1)))).status).toBe(200);
     process.kill(first!, 'SIGKILL');
     expect(await server.exited).toBe(1);
     expect(server.stderr()).toMatch(
@@ -221,8 +233,8 @@ describe('a worker that dies stops the server loudly', () => {
   itUws('uws: a worker thread that throws an uncaught error', async () => {
     const adapter = pathToFileURL(join(ROOT.pathname, 'test/workers/crash-adapter.ts')).href;
     const server = await startChild(['test/workers/server.ts'], { ADAPTER: adapter, TRANSPORT: 'threads' });
-    const [connection] = connections(server.port, 1);
-    const answer = await connection!.request('POST', '/event', JSON.stringify({ userId: 'crash', value: 1 }));
+    const [connection] = await connections(server.url, 1);
+    const answer = await sendRequest(connection!, 'POST', '/event', CRASH_EVENT);
     expect(answer.status).toBe(200);
     expect(await server.exited).toBe(1);
     expect(server.stderr()).toMatch(/STOPPING THE SERVER: worker \d of 2 crashed \(boom\)/);
@@ -234,8 +246,8 @@ describe('a worker that dies rejects closed, in this very process, and exits not
   it('node: a cluster worker killed by SIGKILL', async () => {
     const server = await SERVE.node({ workers: WORKERS, port: 0 });
     servers.push(server);
-    const [connection] = connections(server.port, 1);
-    expect((await connection!.request('POST', '/event', JSON.stringify(eventAt(1)))).status).toBe(200);
+    const [connection] = await connections(server.url, 1);
+    expect((await sendRequest(connection!, 'POST', '/event', JSON.stringify(eventAt(1)))).status).toBe(200);
     const before = new Set(Object.values(cluster.workers ?? {}).map((worker) => worker!.process.pid));
     expect(before.size).toBe(WORKERS);
     const [victim] = [...before];
@@ -253,8 +265,8 @@ describe('a worker that dies rejects closed, in this very process, and exits not
     const adapter = pathToFileURL(join(ROOT.pathname, 'test/workers/crash-adapter.ts')).href;
     const server = await serveWorkers('threads', adapter, { workers: WORKERS, port: 0 });
     servers.push(server);
-    const [connection] = connections(server.port, 1);
-    const answer = await connection!.request('POST', '/event', JSON.stringify({ userId: 'crash', value: 1 }));
+    const [connection] = await connections(server.url, 1);
+    const answer = await sendRequest(connection!, 'POST', '/event', CRASH_EVENT);
     expect(answer.status).toBe(200);
     await expect(server.closed).rejects.toThrow(/worker \d of 2 crashed \(boom\)/);
     await expect(server.close()).rejects.toThrow(/crashed \(boom\)/);

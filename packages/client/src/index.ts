@@ -32,5 +32,14 @@ export {
 } from './pattern.js';
 export { planChallenge } from './plan.js';
 export { formatReport, formatTable, renderSvg, writeReports } from './report.js';
-export { type PortChoice, type StartOptions, startServerProcess } from './server-process.js';
+export {
+  type CapturedChild,
+  freePort,
+  type PortChoice,
+  processUsage,
+  type ServerUsage,
+  type StartOptions,
+  spawnCaptured,
+  startServerProcess,
+} from './server-process.js';
 export { readEveryServer } from './stats.js';

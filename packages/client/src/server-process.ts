@@ -31,6 +31,7 @@ export interface ServerProcess {
   stop(): Promise<Snapshot | undefined>;
 }
 
+/** A loopback port nobody listens on right now. */
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
@@ -45,6 +46,7 @@ export function freePort(): Promise<number> {
 
 let clockTicks: number | undefined;
 
+/** USER_HZ, the unit of /proc/<pid>/stat's times; 100 where getconf cannot say. */
 function ticksPerSecond(): number {
   if (clockTicks === undefined) {
     try {
@@ -131,6 +133,7 @@ export interface CapturedChild {
   readonly exited: Promise<number | NodeJS.Signals | null>;
 }
 
+/** Spawns `file` with stdout and stderr piped and kept as text. */
 export function spawnCaptured(file: string, args: readonly string[], options: SpawnOptions): CapturedChild {
   const child = spawn(file, args, { ...options, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';

@@ -1,24 +1,12 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { type ChallengeOptions, runChallenge as run } from '../src/challenge.js';
 import { ENGINES } from '../src/engines.js';
-import { type FixtureServer, type Misbehaviour, serveFixture } from './fixtures/server.js';
+import { fixtureServers } from './fixtures/server.js';
 
 const small = { requests: 2000, concurrency: 20 } as const;
-const closers: (() => Promise<void>)[] = [];
-
-async function start(misbehave: Misbehaviour = {}): Promise<FixtureServer> {
-  const server = await serveFixture({}, misbehave);
-  closers.push(() => server.close());
-  return server;
-}
-
-async function fixture(misbehave: Misbehaviour = {}): Promise<string> {
-  return (await start(misbehave)).url;
-}
-
-afterEach(async () => {
-  await Promise.all(closers.splice(0).map((close) => close()));
-});
+const servers = fixtureServers();
+const start = servers.start;
+const fixture = servers.url;
 
 describe.each(ENGINES)('the %s engine', (engine) => {
   const runChallenge = (options: ChallengeOptions) => run({ engine, ...options });
@@ -128,7 +116,7 @@ describe.each(ENGINES)('the %s engine', (engine) => {
 
     it('fails clearly when nothing listens', async () => {
       const server = await start();
-      await closers.pop()?.();
+      await servers.closeLast();
       await expect(runChallenge({ url: server.url, ...small })).rejects.toThrow(
         /GET .*\/stats failed: .*ECONNREFUSED/,
       );

@@ -1,19 +1,9 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { duration, parseCommand } from '../src/cli.js';
 import { cli } from './fixtures/cli.js';
-import { type Misbehaviour, serveFixture } from './fixtures/server.js';
+import { fixtureServers } from './fixtures/server.js';
 
-const closers: (() => Promise<void>)[] = [];
-
-afterEach(async () => {
-  await Promise.all(closers.splice(0).map((close) => close()));
-});
-
-async function fixture(misbehave: Misbehaviour = {}): Promise<string> {
-  const server = await serveFixture({}, misbehave);
-  closers.push(() => server.close());
-  return server.url;
-}
+const fixture = fixtureServers().url;
 
 describe('parseCommand', () => {
   it('needs a target', () => {

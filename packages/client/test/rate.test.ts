@@ -3,20 +3,11 @@
  * was due, so a server that stalls cannot hide the stall by holding the client back.
  * Assertions are relations (corrected against uncorrected, against the stall), not timings.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { runChallenge } from '../src/challenge.js';
-import { type Misbehaviour, serveFixture } from './fixtures/server.js';
+import { fixtureServers } from './fixtures/server.js';
 
-const closers: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  await Promise.all(closers.splice(0).map((close) => close()));
-});
-
-async function fixture(misbehave: Misbehaviour = {}): Promise<string> {
-  const server = await serveFixture({}, misbehave);
-  closers.push(() => server.close());
-  return server.url;
-}
+const fixture = fixtureServers().url;
 
 describe('the open model', () => {
   it('shows a server-wide stall in the corrected percentiles, not in the uncorrected ones', async () => {

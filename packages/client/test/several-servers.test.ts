@@ -1,19 +1,14 @@
 /** `--url a,b`: several servers sharing one store get the connections round-robin. */
 import { createStats } from '@1mrc/core';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { runChallenge } from '../src/challenge.js';
 import { cli } from './fixtures/cli.js';
-import { type FixtureServer, serveFixture } from './fixtures/server.js';
+import { type FixtureServer, fixtureServers } from './fixtures/server.js';
 
-const closers: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  await Promise.all(closers.splice(0).map((close) => close()));
-});
+const fixtures = fixtureServers();
 
-async function servers(stores: readonly ReturnType<typeof createStats>[]): Promise<FixtureServer[]> {
-  const started = await Promise.all(stores.map((store) => serveFixture({ store })));
-  for (const server of started) closers.push(() => server.close());
-  return started;
+function servers(stores: readonly ReturnType<typeof createStats>[]): Promise<FixtureServer[]> {
+  return Promise.all(stores.map((store) => fixtures.start({}, { store })));
 }
 
 describe('several servers', () => {

@@ -1,18 +1,14 @@
 /** Liar servers, one per rule a snapshot must obey on its own (see `snapshotProblems`). */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { runChallenge } from '../src/challenge.js';
 import { snapshotProblems } from '../src/expected.js';
-import { type Misbehaviour, serveFixture } from './fixtures/server.js';
+import { fixtureServers, type Misbehaviour } from './fixtures/server.js';
 
 const small = { requests: 2000, concurrency: 20 } as const;
-const closers: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  await Promise.all(closers.splice(0).map((close) => close()));
-});
+const servers = fixtureServers();
 
 async function liar(rewriteStats: Misbehaviour['rewriteStats'], preload = 0): Promise<string> {
-  const server = await serveFixture({}, { rewriteStats });
-  closers.push(() => server.close());
+  const server = await servers.start({ rewriteStats });
   for (let i = 0; i < preload; i++) server.store.record(`old_${i}`, i);
   return server.url;
 }

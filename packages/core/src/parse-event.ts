@@ -73,7 +73,7 @@ export function parseEvent(body: string | Uint8Array, options: ParseOptions = {}
 /**
  * The definition of `parseEvent`: decode, `JSON.parse`, validate. For bytes in the common
  * shape `parseEvent` takes a faster road (fast-parse.ts) that must always agree with this.
- * Internal: exported for the tests and the benchmark, not from the package.
+ * Internal: exported for the tests, and for the benchmarks through `@1mrc/core/internal`.
  */
 export function parseEventReference(body: string | Uint8Array, maxUserIdBytes: number): Result<Event> {
   const text = decode(body);

@@ -7,9 +7,15 @@ import { serve } from '@1mrc/adapter-node';
 import type { Snapshot } from '@1mrc/core';
 import type { RunningServer } from '@1mrc/server';
 import { createRedisStore, type RedisStore } from '@1mrc/store-redis';
-import { type RedisClusterProcess, skipWithoutRedis, startRedisCluster } from '@1mrc/testkit';
+import {
+  eventually,
+  fetchGet,
+  fetchPostEvent,
+  type RedisClusterProcess,
+  skipWithoutRedis,
+  startRedisCluster,
+} from '@1mrc/testkit';
 import { afterAll, describe, expect, it } from 'vitest';
-import { eventually, get, postEvent } from './http.js';
 
 const skip = skipWithoutRedis();
 
@@ -38,7 +44,7 @@ describe.skipIf(skip)('Redis Cluster faults', () => {
     let sent = 0;
     const send = async (id: string): Promise<number> => {
       sent++;
-      const { status } = await postEvent(url, id, 1);
+      const { status } = await fetchPostEvent(url, id, 1);
       if (status === 200) acked++;
       return status;
     };
@@ -52,13 +58,13 @@ describe.skipIf(skip)('Redis Cluster faults', () => {
       for (let i = 0; i < 12; i++) if ((await send(`down${sent}.${i}`)) === 503) refused++;
       return refused > 0;
     });
-    expect((await get(url, '/stats')).status).toBe(503);
+    expect((await fetchGet(url, '/stats')).status).toBe(503);
 
     await victim!.restart();
     await eventually(
-      async () => (await send(`after${sent}`)) === 200 && (await get(url, '/stats')).status === 200,
+      async () => (await send(`after${sent}`)) === 200 && (await fetchGet(url, '/stats')).status === 200,
     );
-    const stats = (await get(url, '/stats')).body as Snapshot;
+    const stats = (await fetchGet(url, '/stats')).body as Snapshot;
     expect(stats.totalRequests).toBeGreaterThanOrEqual(acked);
     expect(stats.totalRequests).toBeLessThanOrEqual(sent);
     // Whole events only: each has its own user and value 1.

@@ -12,6 +12,9 @@ import {
   ADAPTERS,
   conformanceDifference,
   exampleCommand,
+  fetchGet,
+  fetchPostEvent,
+  fetchPostEvents,
   type RedisClusterProcess,
   type RedisProcess,
   skipWithoutRedis,
@@ -21,7 +24,6 @@ import {
   testAdapters,
 } from '@1mrc/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { get, postEvent, postEvents } from './http.js';
 
 const skip = skipWithoutRedis();
 const propertyRuns = Number(process.env['REDIS_CONFORMANCE_RUNS'] ?? 25);
@@ -105,13 +107,13 @@ describe.skipIf(skip)('2 workers on one Redis', () => {
           const reference = createStats();
           for (let i = 0; i < EVENTS.length; i += 6) {
             const [first, ...rest] = EVENTS.slice(i, i + 6);
-            const one = await postEvent(server.url, first!.userId, first!.value);
+            const one = await fetchPostEvent(server.url, first!.userId, first!.value);
             expect(one.status, JSON.stringify(one.body)).toBe(200);
-            const batch = await postEvents(server.url, rest);
+            const batch = await fetchPostEvents(server.url, rest);
             expect(batch.status, JSON.stringify(batch.body)).toBe(200);
             for (const e of EVENTS.slice(i, i + 6)) reference.record(e.userId, e.value);
             // Each request may land on either worker: the snapshot holds every acknowledged event.
-            const stats = await get(server.url, '/stats');
+            const stats = await fetchGet(server.url, '/stats');
             expect(stats.body, `round ${i}`).toEqual(reference.snapshot());
           }
         } finally {

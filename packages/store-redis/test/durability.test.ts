@@ -7,7 +7,10 @@
 
 import type { Snapshot } from '@1mrc/core';
 import {
+  eventually,
   exampleCommand,
+  fetchGet,
+  fetchPostEvent,
   type RedisProcess,
   skipsUws,
   skipWithoutRedis,
@@ -15,7 +18,6 @@ import {
   startServerProcess,
 } from '@1mrc/testkit';
 import { afterEach, describe, expect, it } from 'vitest';
-import { eventually, get, postEvent } from './http.js';
 
 const skip = skipWithoutRedis();
 
@@ -38,7 +40,7 @@ function load(url: () => string, loops: number, tag: string): Load {
     for (let i = 0; running; i++) {
       sent++;
       try {
-        const { status } = await postEvent(url(), `${tag}-${k}-${i}`, 1);
+        const { status } = await fetchPostEvent(url(), `${tag}-${k}-${i}`, 1);
         if (status === 200) acked++;
         else if (status === 503) refused++;
       } catch {
@@ -86,7 +88,7 @@ describe.skipIf(skip)('durability with appendfsync always', () => {
     url = second.url;
     await eventually(async () => traffic.acked() >= 600);
     await traffic.stop();
-    const stats = await get(second.url, '/stats');
+    const stats = await fetchGet(second.url, '/stats');
     expectBounds(stats.body as Snapshot, traffic.acked(), traffic.sent());
     await second.stop();
   });
@@ -105,7 +107,7 @@ describe.skipIf(skip)('durability with appendfsync always', () => {
     await redis.restart();
     await eventually(async () => traffic.acked() >= ackedWhileDown + 300);
     await traffic.stop();
-    const stats = await get(server.url, '/stats');
+    const stats = await fetchGet(server.url, '/stats');
     expect(stats.status).toBe(200);
     expectBounds(stats.body as Snapshot, traffic.acked(), traffic.sent());
     await server.stop();

@@ -7,9 +7,17 @@ import { execFileSync, spawn } from 'node:child_process';
 import { serve } from '@1mrc/adapter-node';
 import type { RunningServer } from '@1mrc/server';
 import { createRedisStore, type RedisStore } from '@1mrc/store-redis';
-import { freePort, type RedisProcess, skipWithoutRedis, startRedis } from '@1mrc/testkit';
+import {
+  eventually,
+  fetchGet,
+  fetchPostEvent,
+  fetchPostEvents,
+  freePort,
+  type RedisProcess,
+  skipWithoutRedis,
+  startRedis,
+} from '@1mrc/testkit';
 import { afterEach, describe, expect, it } from 'vitest';
-import { eventually, get, postEvent, postEvents } from './http.js';
 
 const skip = skipWithoutRedis();
 
@@ -50,55 +58,56 @@ describe.skipIf(skip)('Redis store faults', () => {
   };
 
   const expectUnavailable = async (url: string): Promise<void> => {
-    const one = await postEvent(url, 'u', 1);
+    const one = await fetchPostEvent(url, 'u', 1);
     expect(one.status).toBe(503);
     expect(one.headers.get('retry-after')).toBe('2');
     expect((one.body as { error: { code: string } }).error.code).toBe('UNAVAILABLE');
-    const batch = await postEvents(url, [{ userId: 'v', value: 2 }]);
+    const batch = await fetchPostEvents(url, [{ userId: 'v', value: 2 }]);
     expect(batch.status).toBe(503);
     expect(batch.headers.get('retry-after')).toBe('2');
   };
 
   const expectHealthDown = async (url: string): Promise<void> => {
-    const health = await get(url, '/health');
+    const health = await fetchGet(url, '/health');
     expect(health.status).toBe(503);
     expect(health.body).toMatchObject({ status: 'unavailable', store: 'down' });
   };
 
-  const recovered = (url: string) => async () => (await postEvent(url, 'back', 10)).status === 200;
+  const statsBody = async (url: string): Promise<unknown> => (await fetchGet(url, '/stats')).body;
+  const recovered = (url: string) => async () => (await fetchPostEvent(url, 'back', 10)).status === 200;
 
   it('unreachable: 503 until Redis starts, then recovers by itself', async () => {
     const port = await freePort();
     const url = await start(`redis://127.0.0.1:${port}`);
     await expectUnavailable(url);
-    expect((await get(url, '/stats')).status).toBe(503);
+    expect((await fetchGet(url, '/stats')).status).toBe(503);
     await expectHealthDown(url);
     redis = await startRedis({ port });
     await eventually(recovered(url));
-    expect((await get(url, '/health')).status).toBe(200);
+    expect((await fetchGet(url, '/health')).status).toBe(200);
     // Only the event that got its 200 is counted.
-    expect((await get(url, '/stats')).body).toEqual({ totalRequests: 1, uniqueUsers: 1, sum: 10, avg: 10 });
+    expect(await statsBody(url)).toEqual({ totalRequests: 1, uniqueUsers: 1, sum: 10, avg: 10 });
   });
 
   it('killed (down): 503, nothing lost, reconnects after a restart on the same directory', async () => {
     redis = await startRedis();
     const url = await start(redis.url);
     await store!.ready();
-    expect((await postEvent(url, 'a', 1)).status).toBe(200);
+    expect((await fetchPostEvent(url, 'a', 1)).status).toBe(200);
     await redis.kill();
     await expectUnavailable(url);
-    expect((await get(url, '/stats')).status).toBe(503);
+    expect((await fetchGet(url, '/stats')).status).toBe(503);
     await expectHealthDown(url);
     await redis.restart();
     await eventually(recovered(url));
-    expect((await get(url, '/stats')).body).toEqual({ totalRequests: 2, uniqueUsers: 2, sum: 11, avg: 5.5 });
+    expect(await statsBody(url)).toEqual({ totalRequests: 2, uniqueUsers: 2, sum: 11, avg: 5.5 });
   });
 
   it('slow (DEBUG SLEEP past the command timeout): 503 and the late write is not counted', async () => {
     redis = await startRedis({ args: ['--enable-debug-command', 'local'] });
     const url = await start(redis.url, 1000);
     await store!.ready();
-    expect((await postEvent(url, 'a', 1)).status).toBe(200);
+    expect((await fetchPostEvent(url, 'a', 1)).status).toBe(200);
     const sleeping = spawn('redis-cli', ['-p', String(redis.port), 'DEBUG', 'SLEEP', '5'], {
       stdio: 'ignore',
     });
@@ -107,11 +116,11 @@ describe.skipIf(skip)('Redis store faults', () => {
     const port = redis.port;
     await eventually(async () => !answersPing(port));
     await expectUnavailable(url);
-    expect((await get(url, '/stats')).status).toBe(503);
+    expect((await fetchGet(url, '/stats')).status).toBe(503);
     await slept;
     await eventually(recovered(url));
     // The two writes that timed out ran after their deadline: refused by the script, not counted.
-    expect((await get(url, '/stats')).body).toEqual({ totalRequests: 2, uniqueUsers: 2, sum: 11, avg: 5.5 });
+    expect(await statsBody(url)).toEqual({ totalRequests: 2, uniqueUsers: 2, sum: 11, avg: 5.5 });
   });
 
   it('paused (CLIENT PAUSE WRITE): 503, the held write is not counted when the pause ends', async () => {
@@ -121,23 +130,23 @@ describe.skipIf(skip)('Redis store faults', () => {
     redis.cli('CLIENT', 'PAUSE', '4000', 'WRITE');
     await expectUnavailable(url);
     // Redis 7.0 holds every script during a write pause, the read script too.
-    expect((await get(url, '/stats')).status).toBe(503);
+    expect((await fetchGet(url, '/stats')).status).toBe(503);
     await eventually(recovered(url));
-    expect((await get(url, '/stats')).body).toEqual({ totalRequests: 1, uniqueUsers: 1, sum: 10, avg: 10 });
+    expect(await statsBody(url)).toEqual({ totalRequests: 1, uniqueUsers: 1, sum: 10, avg: 10 });
   });
 
   it('refusing writes (maxmemory, noeviction): 503, counts nothing, recovers when memory is back', async () => {
     redis = await startRedis({ args: ['--maxmemory-policy', 'noeviction'] });
     const url = await start(redis.url);
     await store!.ready();
-    expect((await postEvent(url, 'a', 1)).status).toBe(200);
+    expect((await fetchPostEvent(url, 'a', 1)).status).toBe(200);
     redis.cli('CONFIG', 'SET', 'maxmemory', '1');
     await expectUnavailable(url);
     await expectHealthDown(url);
     // Reads still work while writes are refused: the state is intact.
-    expect((await get(url, '/stats')).body).toEqual({ totalRequests: 1, uniqueUsers: 1, sum: 1, avg: 1 });
+    expect(await statsBody(url)).toEqual({ totalRequests: 1, uniqueUsers: 1, sum: 1, avg: 1 });
     redis.cli('CONFIG', 'SET', 'maxmemory', '0');
     await eventually(recovered(url));
-    expect((await get(url, '/stats')).body).toEqual({ totalRequests: 2, uniqueUsers: 2, sum: 11, avg: 5.5 });
+    expect(await statsBody(url)).toEqual({ totalRequests: 2, uniqueUsers: 2, sum: 11, avg: 5.5 });
   });
 });

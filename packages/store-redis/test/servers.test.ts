@@ -7,6 +7,9 @@ import type { RunningServer } from '@1mrc/server';
 import { createRedisStore, type RedisStore, type RedisStoreOptions } from '@1mrc/store-redis';
 import {
   ADAPTERS,
+  fetchGet,
+  fetchPostEvent,
+  fetchPostEvents,
   type RedisClusterProcess,
   type RedisProcess,
   skipWithoutRedis,
@@ -15,7 +18,6 @@ import {
   testAdapters,
 } from '@1mrc/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { get, postEvent, postEvents } from './http.js';
 
 const skip = skipWithoutRedis();
 
@@ -68,11 +70,12 @@ describe.skipIf(skip).each(['standalone', 'cluster'] as const)('3 servers on one
       Array.from({ length: 30 }, async (_, k) => {
         const mine = all.slice(k * 30, k * 30 + 30);
         const url = servers[k % servers.length]!.url;
-        for (const e of mine.slice(0, 10)) expect((await postEvent(url, e.userId, e.value)).status).toBe(200);
-        expect((await postEvents(url, mine.slice(10))).status).toBe(200);
+        for (const e of mine.slice(0, 10))
+          expect((await fetchPostEvent(url, e.userId, e.value)).status).toBe(200);
+        expect((await fetchPostEvents(url, mine.slice(10))).status).toBe(200);
       }),
     );
     const expected = reference.snapshot();
-    for (const server of servers) expect((await get(server.url, '/stats')).body).toEqual(expected);
+    for (const server of servers) expect((await fetchGet(server.url, '/stats')).body).toEqual(expected);
   });
 });

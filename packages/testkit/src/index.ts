@@ -29,9 +29,11 @@ export {
 export {
   type CapturedChild,
   exampleCommand,
+  type Finished,
   freePort,
   getText,
   REPO_ROOT,
+  runFromSource,
   type ServerProcess,
   type StartOptions,
   spawnCaptured,

@@ -1,27 +1,12 @@
 /** What Linux's /proc says about a running process: CPU time used, memory held, limits (proc(5)). */
-import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
-
-let clockTicks: number | undefined;
-
-/** USER_HZ, the unit of /proc/<pid>/stat's times; 100 where getconf cannot say. */
-function ticksPerSecond(): number {
-  if (clockTicks === undefined) {
-    try {
-      clockTicks = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
-    } catch {
-      clockTicks = 100;
-    }
-  }
-  return clockTicks;
-}
+import { processUsage } from '@1mrc/client';
 
 /** User + system CPU seconds the process has used so far (all its threads). */
 export function cpuSeconds(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  // The command name (field 2) may hold spaces and parentheses: fields resume after the last ')'.
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / ticksPerSecond();
+  const usage = processUsage(pid);
+  if (usage === undefined) throw new Error(`/proc/${pid} cannot say how much CPU it used`);
+  return usage.cpuSeconds;
 }
 
 export interface Memory {

@@ -3,10 +3,10 @@
  * port, and one way to start a server as a child (any command that reads PORT and HOST, prints
  * `listening on`, and on SIGTERM drains and prints `final {snapshot json}`).
  */
-import { type ChildProcess, type SpawnOptions, spawn } from 'node:child_process';
+import { type ChildProcess, execFile } from 'node:child_process';
 import { request } from 'node:http';
-import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { freePort, spawnCaptured } from '@1mrc/client';
 import type { Snapshot } from '@1mrc/core';
 import { type AdapterName, exampleEntry } from './adapters.js';
 import { type Memory, treeCpuSeconds, treeMemory } from './proc.js';
@@ -14,47 +14,35 @@ import { type Memory, treeCpuSeconds, treeMemory } from './proc.js';
 /** The repository root, from packages/testkit/src/. */
 export const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 
-/** A loopback port nobody listens on right now. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-/** A child process whose output is kept, for its `listening on` and `final` lines. */
-export interface CapturedChild {
-  readonly child: ChildProcess;
-  stdout(): string;
-  stderr(): string;
-  /** Its exit code, or the signal that ended it. */
-  readonly exited: Promise<number | NodeJS.Signals | null>;
-}
-
-export function spawnCaptured(file: string, args: readonly string[], options: SpawnOptions): CapturedChild {
-  const child = spawn(file, args, { ...options, stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
-    stdout += chunk;
-  });
-  child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
-    stderr += chunk;
-  });
-  const exited = new Promise<number | NodeJS.Signals | null>((resolve) =>
-    child.once('exit', (code, signal) => resolve(code ?? signal)),
-  );
-  return { child, stdout: () => stdout, stderr: () => stderr, exited };
-}
+// One free port and one spawn-and-capture: the client's, which `1mrc-challenge --command` needs.
+export { type CapturedChild, freePort, spawnCaptured } from '@1mrc/client';
 
 /** `node --conditions=source --import tsx examples/<adapter>/src/main.ts`, run from the repo root. */
 export function exampleCommand(adapter: AdapterName): string[] {
   return [process.execPath, '--conditions=source', '--import', 'tsx', exampleEntry(adapter)];
+}
+
+/** How a command run to its end ended, and all it printed. */
+export interface Finished {
+  /** The exit code; 1 when it could not say one (killed by a signal, not started). */
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** Runs a TypeScript entry of this repository from source (`--conditions=source --import tsx`) to its end. */
+export function runFromSource(entry: string, args: readonly string[]): Promise<Finished> {
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      ['--conditions=source', '--import', 'tsx', entry, ...args],
+      { cwd: REPO_ROOT, maxBuffer: 16 * 1024 * 1024 },
+      (error, stdout, stderr) => {
+        const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
+        resolve({ code, stdout, stderr });
+      },
+    );
+  });
 }
 
 /** GET with a fresh connection each time, so no keep-alive socket of ours delays the server's close. */
