@@ -115,7 +115,7 @@ class Loop extends Tally {
     return this.scheduleStart + (index - this.options.first) * this.interval;
   }
 
-  /** Open model: releases the requests due by now and hands them to idle connections. */
+  /** Open model, on the schedule's tick: releases the requests due by now and hands them to idle connections. */
   release(now: number): void {
     const due = this.options.first + Math.floor((now - this.scheduleStart) / this.interval) + 1;
     this.released = Math.min(this.options.end, due);
@@ -264,11 +264,7 @@ class Connection implements ResponseSink {
     loop.ended(this.readAt);
     // The server closes after this response: what is still in flight will not be answered.
     if (this.parser.closed) this.abort('reset');
-    else {
-      // Open model: what fell due goes out in this wake-up, not only at the next tick.
-      if (loop.interval > 0) loop.release(this.readAt);
-      this.fill();
-    }
+    else this.fill();
   }
 
   onResponse(status: number): void {
@@ -372,6 +368,11 @@ export async function runRawLoad(options: LoadOptions): Promise<LoadResult> {
   loop.endedAt = loop.startedAt;
   if (loop.interval > 0) loop.released = options.first + 1;
   // The open model's clock: every millisecond, release what fell due (wrk2 and k6 do the same).
+  // Only here, not on every read as well: sent the moment each falls due, the requests went out
+  // one per wake-up, spread thin, so client and server woke up more often for each request (about
+  // 1.2-1.4x the client CPU per request of the closed loop at 50,000 req/s; docs/benchmarks.md).
+  // Released once a millisecond they go out together; a request that waits for the tick is late
+  // by under a millisecond, and the corrected latency, counted from when it was due, says so.
   const schedule =
     loop.interval > 0
       ? setInterval(() => {
