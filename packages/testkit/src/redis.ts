@@ -92,6 +92,9 @@ async function waitUntilPong(port: number, child: ChildProcess, log: () => strin
 export async function startRedis(options: RedisProcessOptions = {}): Promise<RedisProcess> {
   const dir = options.dir ?? mkdtempSync(join(tmpdir(), '1mrc-redis-'));
   const port = options.port ?? (await freePort());
+  // The Cluster bus listens on port + 10000 unless told otherwise: past 55535 that is no port,
+  // and below it may be taken. A free port of its own, kept across restarts.
+  const busPort = options.cluster ? await freePort() : undefined;
   let child!: ChildProcess;
   let output = '';
   const launch = async (): Promise<void> => {
@@ -120,6 +123,8 @@ export async function startRedis(options: RedisProcessOptions = {}): Promise<Red
             join(dir, 'nodes.conf'),
             '--cluster-node-timeout',
             '2000',
+            '--cluster-port',
+            String(busPort),
           ]
         : []),
       ...(options.args ?? []),
