@@ -1,5 +1,4 @@
 import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { itUws, REPO_ROOT } from '@1mrc/testkit';
 import { expect, it } from 'vitest';
 
