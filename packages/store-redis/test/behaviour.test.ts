@@ -3,43 +3,22 @@
  * 3-master Cluster: one Redis and one Cluster for the file, a fresh key prefix (zero stats) for
  * every store the suite makes; the suite closes each store after its servers.
  */
-import { createRedisStore, type RedisStore, type RedisStoreOptions } from '@1mrc/store-redis';
+import { createRedisStore, type RedisStore } from '@1mrc/store-redis';
 import {
   ADAPTERS,
   type AdapterName,
   describeAdapterBehaviour,
-  type RedisClusterProcess,
-  type RedisProcess,
+  redisForFile,
   skipWithoutRedis,
-  startRedis,
-  startRedisCluster,
   testAdapters,
 } from '@1mrc/testkit';
-import { afterAll, beforeAll, describe } from 'vitest';
+import { describe } from 'vitest';
 
 const skip = skipWithoutRedis();
 
-let redis: RedisProcess | undefined;
-let cluster: RedisClusterProcess | undefined;
+const files = redisForFile(skip);
+const TARGETS = files.targets;
 let prefixes = 0;
-
-beforeAll(async () => {
-  if (skip) return;
-  redis = await startRedis();
-  cluster = await startRedisCluster();
-});
-afterAll(async () => {
-  await redis?.stop();
-  await cluster?.stop();
-});
-
-/** The machine is shared and noisy: these tests are about answers, not about timeouts. */
-const PATIENT = { commandTimeoutMs: 10_000, connectTimeoutMs: 10_000 } as const;
-
-const TARGETS: readonly (readonly [string, () => RedisStoreOptions])[] = [
-  ['standalone', () => ({ url: redis!.url, ...PATIENT })],
-  ['cluster', () => ({ cluster: cluster!.seeds, shards: 6, ...PATIENT })],
-];
 
 /**
  * Cases an adapter fails with any asynchronous store, Redis included (the same entries as its

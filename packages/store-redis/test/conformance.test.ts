@@ -15,40 +15,19 @@ import {
   fetchGet,
   fetchPostEvent,
   fetchPostEvents,
-  type RedisClusterProcess,
-  type RedisProcess,
+  redisForFile,
   skipWithoutRedis,
-  startRedis,
-  startRedisCluster,
   startServerProcess,
   testAdapters,
 } from '@1mrc/testkit';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 
 const skip = skipWithoutRedis();
 const propertyRuns = Number(process.env['REDIS_CONFORMANCE_RUNS'] ?? 25);
 
-let redis: RedisProcess | undefined;
-let cluster: RedisClusterProcess | undefined;
+const files = redisForFile(skip);
+const TARGETS = files.targets;
 let prefixes = 0;
-
-beforeAll(async () => {
-  if (skip) return;
-  redis = await startRedis();
-  cluster = await startRedisCluster();
-});
-afterAll(async () => {
-  await redis?.stop();
-  await cluster?.stop();
-});
-
-/** The machine is shared and noisy: these tests are about answers, not about timeouts. */
-const PATIENT = { commandTimeoutMs: 10_000, connectTimeoutMs: 10_000 } as const;
-
-const TARGETS: readonly (readonly [string, () => RedisStoreOptions])[] = [
-  ['standalone', () => ({ url: redis!.url, ...PATIENT })],
-  ['cluster', () => ({ cluster: cluster!.seeds, shards: 6, ...PATIENT })],
-];
 
 /** A server on a fresh Redis store (its own prefix: zero stats), closed with the server. */
 async function serveOnRedis(
@@ -95,7 +74,7 @@ describe.skipIf(skip)('2 workers on one Redis', () => {
   for (const target of ['standalone', 'cluster'] as const) {
     for (const adapter of testAdapters) {
       it(`${adapter} (${target}): /stats from any connection is exact and reads its writes`, async () => {
-        const store = target === 'standalone' ? redis!.url : cluster!.storeUrl;
+        const store = target === 'standalone' ? files.standalone().url : files.cluster().storeUrl;
         const prefix = `wk${process.pid}.${prefixes++}:`;
         const server = await startServerProcess(exampleCommand(adapter), {
           env: {

@@ -49,6 +49,7 @@ export {
   startRedis,
   startRedisCluster,
 } from './redis.js';
+export { type RedisForFile, type RedisTargetOptions, redisForFile } from './redis-file.js';
 export {
   contractReply,
   type ExpectedReply,
