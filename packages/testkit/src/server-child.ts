@@ -19,8 +19,8 @@ createInterface({ input: process.stdin }).on('line', async (line) => {
     gc?.();
     await new Promise((resolve) => setTimeout(resolve, 50));
     gc?.();
-    const { rss, heapUsed } = process.memoryUsage();
-    console.log(`memory ${JSON.stringify({ rss, heapUsed })}`);
+    const { rss, heapUsed, heapTotal, external } = process.memoryUsage();
+    console.log(`memory ${JSON.stringify({ rss, heapUsed, heapTotal, external })}`);
   } else if (line === 'close') {
     await server.close();
     console.log(`final ${JSON.stringify(await server.store.snapshot())}`);
