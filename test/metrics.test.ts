@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { createStats } from '@1mrc/core';
 import type { RunningServer, Serve, ServeOptions } from '@1mrc/server';
-import { RawConnection, ADAPTERS as SERVE, sendRequest, testAdapters } from '@1mrc/testkit';
+import { RawConnection, ADAPTERS as SERVE, sendRequest, startChild, testAdapters } from '@1mrc/testkit';
 import parsePrometheusTextFormat, { type Family, type Sample } from 'parse-prometheus-text-format';
 import { afterAll, describe, expect, it } from 'vitest';
 
@@ -195,6 +195,15 @@ for (const { name, serve } of ADAPTERS) {
         authorization: 'Bearer s3cret',
       });
       expect(post.status).toBe(405);
+    });
+
+    it('prom-client is loaded at the first scrape, not with the server (about 14 MB of RSS)', async () => {
+      const child = startChild('test/metrics/lazy-child.ts', [name]);
+      try {
+        expect(await child.line('loaded')).toBe('false false true');
+      } finally {
+        child.kill();
+      }
     });
 
     it('metrics: false: /metrics is 404, as any unknown path', async () => {

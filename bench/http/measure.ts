@@ -107,6 +107,9 @@ export async function measure(
       threads: options.threads,
       connections,
     };
+    // Scraped once first, as Prometheus would: a server loads prom-client and starts its
+    // collectors at the first scrape, and is measured as it runs when watched. (404 on the bare.)
+    await getText(`${server.url}/metrics`);
     if (options.warmupSeconds > 0) await runWrk({ ...load, durationSeconds: options.warmupSeconds });
     const countedBefore = await totalRequests(server.url);
     const cpuBefore = server.cpuSeconds();

@@ -1,4 +1,5 @@
 import type { Metric } from 'prom-client';
+import { type MetricValue, plainMetric } from './plain-metric.js';
 
 export interface LatencyHistogramOptions {
   readonly name: string;
@@ -7,13 +8,6 @@ export interface LatencyHistogramOptions {
   readonly label: string;
   /** Upper bounds, ascending; `+Inf` is added. */
   readonly buckets: readonly number[];
-}
-
-/** One value of a metric, as prom-client's `get()` lists them. */
-interface Value {
-  readonly metricName: string;
-  readonly labels: Readonly<Record<string, string | number>>;
-  readonly value: number;
 }
 
 interface Series {
@@ -60,37 +54,35 @@ export class LatencyHistogram {
     };
   }
 
-  /** What `Registry.registerMetric` takes: prom-client reads a metric through `get()` alone. */
+  /** What `Registry.registerMetric` takes. */
   get metric(): Metric {
     const { name, help, label, buckets } = this.#options;
-    const get = async () => {
-      const values: Value[] = [];
-      for (const [labelValue, { counts, sum, count }] of this.#series) {
-        let cumulative = 0;
-        buckets.forEach((le, i) => {
-          cumulative += counts[i] ?? 0;
+    return plainMetric({
+      name,
+      help,
+      type: 'histogram',
+      values: () => {
+        const values: MetricValue[] = [];
+        for (const [labelValue, { counts, sum, count }] of this.#series) {
+          let cumulative = 0;
+          buckets.forEach((le, i) => {
+            cumulative += counts[i] ?? 0;
+            values.push({
+              metricName: `${name}_bucket`,
+              labels: { le, [label]: labelValue },
+              value: cumulative,
+            });
+          });
           values.push({
             metricName: `${name}_bucket`,
-            labels: { le, [label]: labelValue },
-            value: cumulative,
+            labels: { le: '+Inf', [label]: labelValue },
+            value: count,
           });
-        });
-        values.push({
-          metricName: `${name}_bucket`,
-          labels: { le: '+Inf', [label]: labelValue },
-          value: count,
-        });
-        values.push({ metricName: `${name}_sum`, labels: { [label]: labelValue }, value: sum });
-        values.push({ metricName: `${name}_count`, labels: { [label]: labelValue }, value: count });
-      }
-      return {
-        name,
-        help,
-        type: 'histogram',
-        aggregator: 'sum',
-        values,
-      };
-    };
-    return { name, help, type: 'histogram', aggregator: 'sum', get } as unknown as Metric;
+          values.push({ metricName: `${name}_sum`, labels: { [label]: labelValue }, value: sum });
+          values.push({ metricName: `${name}_count`, labels: { [label]: labelValue }, value: count });
+        }
+        return values;
+      },
+    });
   }
 }

@@ -7,8 +7,14 @@
  * Not seen here, hence not counted: a request an adapter refuses before asking the contract
  * (ambiguous framing), and a body without Content-Length found too large while it is read.
  */
-import { createHash, timingSafeEqual } from 'node:crypto';
-import { type Contract, errorReply, type Reply, type RequestHead, type Route } from '@1mrc/core/http';
+import {
+  type Contract,
+  constantTimeEqual,
+  errorReply,
+  type Reply,
+  type RequestHead,
+  type Route,
+} from '@1mrc/core/http';
 import type { MetricRoute, RouteMetrics, ServerMetrics } from './server-metrics.js';
 import { turnStart } from './turn-clock.js';
 
@@ -47,9 +53,6 @@ function routeOf(url: string): MetricRoute {
       return 'other';
   }
 }
-
-/** Digests compared in constant time: neither the token's length nor its bytes leak. */
-const digest = (text: string): Buffer => createHash('sha256').update(text).digest();
 
 /** Error replies are mostly shared constants: each body is read for its code once. */
 const codes = new WeakMap<Reply, string>();
@@ -121,7 +124,7 @@ export function observedContract(
   metrics: ServerMetrics,
   options: MetricsRouteOptions = {},
 ): Contract {
-  const expected = options.metricsToken === undefined ? undefined : digest(`Bearer ${options.metricsToken}`);
+  const expected = options.metricsToken === undefined ? undefined : `Bearer ${options.metricsToken}`;
   if (options.metricsToken === '') {
     throw new TypeError('Expected metricsToken to be a non-empty string, got an empty string');
   }
@@ -136,7 +139,8 @@ export function observedContract(
 
   const metricsRoute = (head: RequestHead): Route => {
     if (head.method !== 'GET') return { reply: ONLY_GET };
-    if (expected !== undefined && !timingSafeEqual(digest(head.authorization ?? ''), expected)) {
+    // The same check as the reset token's, in core.
+    if (expected !== undefined && !constantTimeEqual(head.authorization ?? '', expected)) {
       return { reply: UNAUTHORIZED };
     }
     return { reply: exposition().catch(() => internalError) };

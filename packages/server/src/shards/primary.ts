@@ -5,7 +5,6 @@
  * in ./index.ts.
  */
 import { createStats, type EventStore, type Snapshot, type StatsState } from '@1mrc/core';
-import { AggregatorRegistry } from 'prom-client';
 import {
   errorMessage,
   type MetricsReport,
@@ -179,7 +178,12 @@ export function createAggregator(options: AggregatorOptions): Aggregator {
 
   const exposition = async (): Promise<string> => {
     if (failure) throw failure;
-    const [own, reports] = await Promise.all([options.ownMetrics?.() ?? [], gatherMetrics()]);
+    const [own, reports, { AggregatorRegistry }] = await Promise.all([
+      options.ownMetrics?.() ?? [],
+      gatherMetrics(),
+      // Loaded at the first scrape, as on every server (metrics/server-metrics.ts).
+      import('prom-client'),
+    ]);
     // prom-client's cluster pattern: each metric is summed, or as its `aggregator` says.
     return AggregatorRegistry.aggregate([own, ...reports]).metrics();
   };

@@ -144,11 +144,14 @@ export function serveShard(
       if (metrics) {
         port.onMessage((report) => {
           if (report.kind !== 'report-metrics') return;
-          void metrics.registry.getMetricsAsJSON().then(
-            (json) => port.postMessage({ kind: 'metrics-report', round: report.round, metrics: json }),
-            // A report that cannot be made is an empty one, rather than a hanging round.
-            () => port.postMessage({ kind: 'metrics-report', round: report.round, metrics: [] }),
-          );
+          void metrics
+            .registry()
+            .then((registry) => registry.getMetricsAsJSON())
+            .then(
+              (json) => port.postMessage({ kind: 'metrics-report', round: report.round, metrics: json }),
+              // A report that cannot be made is an empty one, rather than a hanging round.
+              () => port.postMessage({ kind: 'metrics-report', round: report.round, metrics: [] }),
+            );
         });
       }
       server = openStore(storeSpec, store, (opened) => {
