@@ -8,6 +8,7 @@ export {
 } from './errors.js';
 export { ExactSum, type ExactSumState } from './exact-sum.js';
 export {
+  assertEvent,
   type BatchOptions,
   DEFAULT_LIMITS,
   type ParseOptions,

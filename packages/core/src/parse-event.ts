@@ -1,4 +1,4 @@
-import { type EventError, type Result, withIndex } from './errors.js';
+import { type EventError, type Result, StatsError, withIndex } from './errors.js';
 import { parseEventFast } from './fast-parse.js';
 import { DEFAULT_LIMITS, positiveInteger } from './limits.js';
 import type { Event } from './types.js';
@@ -163,6 +163,21 @@ function toEvent(json: unknown, maxUserIdBytes: number): Result<Event> {
 }
 
 /** The event rules, shared by the parser and `Stats.record`. Returns the first problem, if any. */
+/**
+ * Throws the `StatsError` (`INVALID_EVENT`) that a store gives for something that is not an
+ * event, in the parser's own words: one set of rules for every store (the engine, the Redis
+ * store, yours), so what one store refuses, every store refuses. `index` is a batch position.
+ */
+export function assertEvent(
+  userId: unknown,
+  value: unknown,
+  maxUserIdBytes: number = DEFAULT_LIMITS.maxUserIdBytes,
+  index?: number,
+): void {
+  const error = validateEvent(userId, value, maxUserIdBytes);
+  if (error) throw new StatsError(index === undefined ? error : withIndex(error, index));
+}
+
 export function validateEvent(
   userId: unknown,
   value: unknown,

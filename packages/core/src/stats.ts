@@ -1,6 +1,6 @@
 import { type EventError, StatsError, withIndex } from './errors.js';
 import { ExactSum, type ExactSumState } from './exact-sum.js';
-import { DEFAULT_LIMITS, positiveInteger, validateEvent } from './parse-event.js';
+import { assertEvent, DEFAULT_LIMITS, positiveInteger } from './parse-event.js';
 import type { Event, EventStore, Snapshot } from './types.js';
 import { UserSet } from './user-set.js';
 
@@ -91,10 +91,8 @@ export function createStatsOn(parts: EngineParts, options: StatsOptions = {}): S
   const { users, sum } = parts;
   let totalRequests = 0;
 
-  const check = (userId: unknown, value: unknown, index?: number): void => {
-    const error: EventError | undefined = validateEvent(userId, value, maxUserIdBytes);
-    if (error) throw new StatsError(index === undefined ? error : withIndex(error, index));
-  };
+  const check = (userId: unknown, value: unknown, index?: number): void =>
+    assertEvent(userId, value, maxUserIdBytes, index);
 
   const tooManyUsers = (what: string, index?: number): StatsError => {
     const error: EventError = {

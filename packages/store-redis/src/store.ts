@@ -13,6 +13,7 @@
  *   `StoreUnavailableError`: the contract answers 503 with `Retry-After`.
  */
 import {
+  assertEvent,
   type Event,
   type EventStore,
   ExactSum,
@@ -59,25 +60,6 @@ export interface RedisStore extends EventStore {
   readonly spec: StoreSpec;
   /** The options in force, defaults applied. */
   readonly options: ResolvedOptions;
-}
-
-function checkEvent(userId: unknown, value: unknown, index?: number): void {
-  const where = index === undefined ? '' : `event ${index}: `;
-  const extra = index === undefined ? {} : { index };
-  if (typeof userId !== 'string' || userId === '') {
-    throw new StatsError({
-      code: 'INVALID_EVENT',
-      message: `${where}userId must be a non-empty string`,
-      ...extra,
-    });
-  }
-  if (typeof value !== 'number' || !Number.isFinite(value)) {
-    throw new StatsError({
-      code: 'INVALID_EVENT',
-      message: `${where}value must be a finite number`,
-      ...extra,
-    });
-  }
 }
 
 /**
@@ -170,13 +152,13 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
     spec: { module: SPEC_MODULE, options },
 
     record(userId, value) {
-      checkEvent(userId, value);
+      assertEvent(userId, value);
       if (closed) return unavailable();
       return writers[shardOf(userId, shards)]!.write([{ userId, value }]);
     },
 
     recordBatch(events) {
-      for (let i = 0; i < events.length; i++) checkEvent(events[i]?.userId, events[i]?.value, i);
+      for (let i = 0; i < events.length; i++) assertEvent(events[i]?.userId, events[i]?.value, undefined, i);
       if (closed) return unavailable();
       if (events.length === 0) return Promise.resolve();
       if (shards === 1) return writers[0]!.write(events);

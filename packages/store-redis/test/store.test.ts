@@ -186,6 +186,41 @@ describe.skipIf(skip).each([
     },
   );
 
+  it('refuses what createStats refuses, in the same words, and stores nothing', async () => {
+    const s = await freshReady();
+    const refusal = async (run: () => unknown): Promise<unknown> => {
+      try {
+        await run();
+      } catch (error) {
+        return { ...(error as object), message: (error as Error).message };
+      }
+      return 'accepted';
+    };
+    const bad: readonly [unknown, unknown][] = [
+      ['\ud800', 1], // a lone surrogate: no UTF-8 for it
+      ['é'.repeat(200), 1], // 400 UTF-8 bytes
+      ['', 1],
+      [7, 1],
+      [undefined, 1],
+      ['u', Number.NaN],
+      ['u', Number.POSITIVE_INFINITY],
+      ['u', '1'],
+      ['u', undefined],
+    ];
+    const engine = createStats();
+    for (const [userId, value] of bad) {
+      const expected = await refusal(() => engine.record(userId as string, value as number));
+      expect(expected).toMatchObject({ code: 'INVALID_EVENT' });
+      expect(await refusal(() => s.record(userId as string, value as number))).toEqual(expected);
+      const batch = [{ userId: 'fine', value: 1 }, { userId, value }] as Event[];
+      const expectedBatch = await refusal(() => engine.recordBatch(batch));
+      expect(expectedBatch).toMatchObject({ code: 'INVALID_EVENT', index: 1 });
+      expect(await refusal(() => s.recordBatch(batch))).toEqual(expectedBatch);
+    }
+    expect(await s.snapshot()).toEqual({ totalRequests: 0, uniqueUsers: 0, sum: 0, avg: 0 });
+    await s.close();
+  });
+
   it('reset clears only its own prefix', async () => {
     const a = await freshReady();
     const b = await freshReady();
