@@ -71,6 +71,36 @@ describe('failures', () => {
     }
   });
 
+  it('by default, a failure repeated in an outage is one line, then one that counts the repeats', async () => {
+    vi.useFakeTimers();
+    const write = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    try {
+      const down = new StatsError({ code: 'UNAVAILABLE', message: 'Redis store: connection lost' });
+      const contract = createContract({ store: failing(down) });
+      const post = () =>
+        answer(contract.route(head({ method: 'POST', url: '/event' })), '{"userId":"a","value":1}');
+      for (let i = 0; i < 1000; i++) expect((await post()).status).toBe(503);
+      const other = createContract({ store: failing(new Error('disk on fire')) });
+      await answer(other.route(head({ method: 'POST', url: '/event' })), '{"userId":"a","value":1}');
+      expect(write.mock.calls).toEqual([
+        ['@1mrc: POST /event failed: StatsError: Redis store: connection lost\n'],
+        ['@1mrc: POST /event failed: Error: disk on fire\n'],
+      ]);
+      vi.advanceTimersByTime(10_000);
+      expect(write.mock.calls.slice(2)).toEqual([
+        [
+          '@1mrc: POST /event failed: StatsError: Redis store: connection lost (again, 999 times more in 10 s)\n',
+        ],
+      ]);
+      // Past the window, the next failure is written at once again.
+      await post();
+      expect(write.mock.calls).toHaveLength(4);
+    } finally {
+      write.mockRestore();
+      vi.useRealTimers();
+    }
+  });
+
   it('answers a StatsError with a known engine code with that code’s status, unreported', async () => {
     const onError = vi.fn();
     const error = new StatsError({ code: 'TOO_MANY_USERS', message: 'at most 10 users' });

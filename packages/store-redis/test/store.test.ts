@@ -212,7 +212,10 @@ describe.skipIf(skip).each([
       const expected = await refusal(() => engine.record(userId as string, value as number));
       expect(expected).toMatchObject({ code: 'INVALID_EVENT' });
       expect(await refusal(() => s.record(userId as string, value as number))).toEqual(expected);
-      const batch = [{ userId: 'fine', value: 1 }, { userId, value }] as Event[];
+      const batch = [
+        { userId: 'fine', value: 1 },
+        { userId, value },
+      ] as Event[];
       const expectedBatch = await refusal(() => engine.recordBatch(batch));
       expect(expectedBatch).toMatchObject({ code: 'INVALID_EVENT', index: 1 });
       expect(await refusal(() => s.recordBatch(batch))).toEqual(expectedBatch);

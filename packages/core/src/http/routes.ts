@@ -62,15 +62,48 @@ function healthReply(health: unknown): Reply {
   return json(503, { status: 'unavailable', store: 'down', reason: why });
 }
 
-/** The default `onError`: one line on stderr naming the route and the error. */
-function logError(error: unknown, context: ErrorContext): void {
-  let text: string;
+/** How long the default `onError` holds back repeats of a failure it has just written. */
+const REPEAT_WINDOW_MS = 10_000;
+/** Distinct failures it keeps track of at once; past that the oldest is forgotten. */
+const TRACKED_FAILURES = 100;
+
+function describeError(error: unknown): string {
   try {
-    text = String(error);
+    return String(error).replaceAll('\n', ' ');
   } catch {
-    text = Object.prototype.toString.call(error);
+    return Object.prototype.toString.call(error);
   }
-  process.stderr.write(`@1mrc: ${context.route} failed: ${text.replaceAll('\n', ' ')}\n`);
+}
+
+/**
+ * The default `onError`: one line on stderr naming the route and the error, then, for the same
+ * failure within 10 s, one line at the end of those 10 s saying how many more there were. An
+ * outage of a shared store fails every request alike: without this it would write a line per
+ * request, tens of thousands a second. Each contract keeps its own.
+ */
+function createErrorLog(): (error: unknown, context: ErrorContext) => void {
+  const held = new Map<string, { repeats: number }>();
+  const flush = (line: string): void => {
+    const entry = held.get(line);
+    held.delete(line);
+    if (entry && entry.repeats > 0) {
+      const times = entry.repeats === 1 ? 'once' : `${entry.repeats} times`;
+      process.stderr.write(`@1mrc: ${line} (again, ${times} more in ${REPEAT_WINDOW_MS / 1000} s)\n`);
+    }
+  };
+  return (error, context) => {
+    const line = `${context.route} failed: ${describeError(error)}`;
+    const entry = held.get(line);
+    if (entry) {
+      entry.repeats++;
+      return;
+    }
+    if (held.size >= TRACKED_FAILURES) flush(held.keys().next().value as string);
+    held.set(line, { repeats: 0 });
+    // Unref'd: a pending summary never keeps the process alive.
+    setTimeout(() => flush(line), REPEAT_WINDOW_MS).unref?.();
+    process.stderr.write(`@1mrc: ${line}\n`);
+  };
 }
 
 function isThenable(value: unknown): value is PromiseLike<unknown> {
@@ -87,7 +120,7 @@ function isThenable(value: unknown): value is PromiseLike<unknown> {
  * const route = contract.route({ method: 'GET', url: '/stats', host: 'localhost' });
  */
 export function createContract(options: ContractOptions): Contract {
-  const { store, resetToken, onError = logError } = options;
+  const { store, resetToken, onError = createErrorLog() } = options;
   const maxEventBytes = positiveInteger('maxEventBytes', options.maxEventBytes, DEFAULT_LIMITS.maxEventBytes);
   const maxBatchBytes = positiveInteger('maxBatchBytes', options.maxBatchBytes, DEFAULT_LIMITS.maxBatchBytes);
   const maxBatchEvents = positiveInteger(
