@@ -1,11 +1,8 @@
 /**
- * Exact arithmetic on doubles for the validator: the oracle of `@1mrc/core/oracle` (one BigInt
- * reference, shared with the core tests and the soak), plus the rounding interval of a double.
- * `nearestDouble` saturates at ±Number.MAX_VALUE and answers +0 for zero, as a correct server does.
+ * The rounding interval of a double, on the exact arithmetic of `@1mrc/core/oracle` (the one
+ * BigInt reference, shared with the core tests and the soak): what the validator needs beyond it.
  */
 import { add, type Dyadic, fromDouble } from '@1mrc/core/oracle';
-
-export { add, type Dyadic, fromDouble, nearestDouble, times, ZERO } from '@1mrc/core/oracle';
 
 const view = new DataView(new ArrayBuffer(8));
 

@@ -3,7 +3,8 @@
  * comparison of that with what the server said.
  */
 import type { Snapshot } from '@1mrc/core';
-import { add, type Dyadic, fromDouble, nearestDouble, roundingInterval, times, ZERO } from './exact.js';
+import { add, type Dyadic, fromDouble, nearestDouble, times, ZERO } from '@1mrc/core/oracle';
+import { roundingInterval } from './exact.js';
 import type { EventPattern } from './pattern.js';
 
 /** The exact effect of events [0, events) of a pattern on a server's stats. */

@@ -8,7 +8,7 @@ export {
   summarize,
 } from './challenge.js';
 export { DEFAULT_ENGINE, ENGINES, type EngineName } from './engines.js';
-export { type Dyadic, fromDouble, nearestDouble, roundingInterval } from './exact.js';
+export { roundingInterval } from './exact.js';
 export {
   type Expected,
   expectedFor,

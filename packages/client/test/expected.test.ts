@@ -1,7 +1,7 @@
 import type { Snapshot } from '@1mrc/core';
+import { add, type Dyadic, fromDouble, nearestDouble, ZERO } from '@1mrc/core/oracle';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { add, type Dyadic, fromDouble, nearestDouble, ZERO } from '../src/exact.js';
 import { expectedFor, expectedSnapshot, validate } from '../src/expected.js';
 import { buildBodies, createPattern, PATTERNS } from '../src/pattern.js';
 

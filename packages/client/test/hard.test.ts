@@ -1,7 +1,7 @@
+import { add, fromDouble, nearestDouble, ZERO } from '@1mrc/core/oracle';
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runChallenge } from '../src/challenge.js';
-import { add, fromDouble, nearestDouble, ZERO } from '../src/exact.js';
 import { expectedFor, expectedSnapshot } from '../src/expected.js';
 import { FINE, HARD_MAX_EVENTS, hardFloatShortfall, hardValues } from '../src/hard-pattern.js';
 import { createPattern } from '../src/pattern.js';
