@@ -10,13 +10,17 @@ cd "$(dirname "$0")/.."
 rounds=${1:-4} seconds=${2:-8} connections=${3:-100}
 port=$((20000 + RANDOM % 20000))
 ticks=$(getconf CLK_TCK)
+# The example as `pnpm start` runs it: transpiled once, then plain node.
+(cd examples/uws && node ../transpile.mjs)
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
 run() {
   local mode=$1 log pid before after out requests rps
   log=$(mktemp)
-  PORT=$port METRICS=$mode taskset -c 0 node --conditions=source --import tsx examples/uws/src/main.ts >"$log" 2>&1 &
+  PORT=$port METRICS=$mode taskset -c 0 node --conditions=workspace-js examples/uws/js/main.js >"$log" 2>&1 &
   pid=$!
   until grep -q listening "$log"; do sleep 0.2; done
+  # Scraped once, as Prometheus would: prom-client loads and its collectors start at the first scrape.
+  curl -s "http://127.0.0.1:$port/metrics" >/dev/null || true
   # Warm-up: JIT and the user set, not measured.
   taskset -c 1 wrk -t1 -c"$connections" -d2s -s bench/wrk/event.lua "http://127.0.0.1:$port" -- 1 >/dev/null
   before=$(cpu_ticks "$pid")
