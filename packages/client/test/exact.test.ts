@@ -1,6 +1,6 @@
 import { add, type Dyadic, fromDouble, nearestDouble } from '@1mrc/core/oracle';
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { describe, it } from 'vitest';
 import { roundingInterval } from '../src/exact.js';
 
 /** Sign of a − b. */

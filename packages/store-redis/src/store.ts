@@ -18,7 +18,6 @@ import {
   type EventStore,
   ExactSum,
   type Snapshot,
-  StatsError,
   type StoreHealth,
   StoreUnavailableError,
 } from '@1mrc/core';
