@@ -5,7 +5,14 @@
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type Finished, runFromSource, testAdapters } from '@1mrc/testkit';
+import {
+  type Finished,
+  type RedisProcess,
+  runFromSource,
+  skipWithoutRedis,
+  startRedis,
+  testAdapters,
+} from '@1mrc/testkit';
 import { describe, expect, it } from 'vitest';
 
 function challenge(args: readonly string[]): Promise<Finished> {
@@ -51,6 +58,27 @@ describe('pnpm challenge', () => {
     expect(report.problems, run.stderr).toEqual([]);
     expect(report).toMatchObject({ ok: true, target: 'node', options: { serverEnv: { WORKERS: '1' } } });
     expect(report.options.serverEnv).not.toHaveProperty('STORE');
+  });
+
+  it.skipIf(skipWithoutRedis())('--store redis://… runs the example on Redis, exact', async () => {
+    let redis: RedisProcess | undefined;
+    try {
+      redis = await startRedis();
+      const run = await challenge([
+        ...['--adapter', 'node', '--store', `${redis.url}`, '--pattern', 'hard'],
+        ...['--requests', '4000', '--concurrency', '40', '--json'],
+      ]);
+      const report = JSON.parse(run.stdout);
+      expect(report.problems, run.stderr).toEqual([]);
+      expect(report).toMatchObject({ ok: true, options: { serverEnv: { STORE: redis.url } } });
+      expect(report.after).toMatchObject({ totalRequests: 4000 });
+      // The events are in Redis, under the default prefix, not in the example's memory.
+      const countKey = redis.cli('KEYS', '1mrc:*count').trim();
+      expect(countKey).toMatch(/^1mrc:\{.+\}:count$/);
+      expect(Number(redis.cli('GET', countKey))).toBe(4000);
+    } finally {
+      await redis?.stop();
+    }
   });
 
   it('refuses a bad --adapter or --workers with exit code 2, starting nothing', async () => {
