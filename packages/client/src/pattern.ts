@@ -2,6 +2,7 @@
  * The events a run sends. Event i of a run is a pure function of i, so any split of the
  * range [0, events) across connections or threads sends exactly the same multiset of bodies.
  */
+import { positiveInteger } from '@1mrc/core';
 import { hardValues } from './hard-pattern.js';
 
 export const PATTERNS = ['seed', 'official', 'hard'] as const;
@@ -39,9 +40,7 @@ export function createPattern(name: PatternName, users: number, options: Pattern
   if (!PATTERNS.includes(name)) {
     throw new TypeError(`Expected pattern to be one of ${PATTERNS.join(', ')}, got ${String(name)}`);
   }
-  if (!Number.isSafeInteger(users) || users < 1) {
-    throw new TypeError(`Expected users to be a positive integer, got ${String(users)}`);
-  }
+  positiveInteger('users', users);
   const prefix = options.userPrefix ?? 'user_';
   const userId = (i: number): string => `${prefix}${i % users}`;
   if (name === 'hard') {

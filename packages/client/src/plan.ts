@@ -1,4 +1,5 @@
 /** The options of one run, checked and resolved before anything is started or sent. */
+import { positiveInteger } from '@1mrc/core';
 import { DEFAULT_ENGINE, ENGINES, type EngineName } from './engines.js';
 import { type Expected, expectedFor } from './expected.js';
 import { HARD_MAX_EVENTS } from './hard-pattern.js';
@@ -73,14 +74,6 @@ export interface Plan {
   readonly expected: Expected;
 }
 
-function positive(name: string, value: number | undefined, fallback: number): number {
-  if (value === undefined) return fallback;
-  if (!Number.isSafeInteger(value) || value < 1) {
-    throw new TypeError(`Expected ${name} to be a positive integer, got ${String(value)}`);
-  }
-  return value;
-}
-
 function origin(text: string): string {
   let url: URL;
   try {
@@ -116,7 +109,7 @@ function targetOf(options: ChallengeOptions): Pick<Plan, 'target' | 'urls' | 'se
       port: options.port ?? 'auto',
       env: options.env ?? {},
       cwd: options.cwd,
-      timeoutMs: positive('startTimeoutMs', options.startTimeoutMs, 60_000),
+      timeoutMs: positiveInteger('startTimeoutMs', options.startTimeoutMs, 60_000),
     },
   };
 }
@@ -147,15 +140,15 @@ function rateOf(options: ChallengeOptions): { rate?: number; events?: number } {
 export function planChallenge(options: ChallengeOptions): Plan {
   const where = targetOf(options);
   const timed = rateOf(options);
-  const events = timed.events ?? positive('requests', options.requests, 1_000_000);
+  const events = timed.events ?? positiveInteger('requests', options.requests, 1_000_000);
   // Progress counters are Int32Array slots (Atomics work on integer arrays only).
   if (events > 2 ** 31 - 1) throw new TypeError(`Expected requests to be at most 2^31 - 1, got ${events}`);
   const patternName = options.pattern ?? 'seed';
   if (patternName === 'hard' && events > HARD_MAX_EVENTS) {
     throw new TypeError(`Expected at most ${HARD_MAX_EVENTS} requests with the hard pattern, got ${events}`);
   }
-  const pattern = createPattern(patternName, positive('users', options.users, 75_000), { events });
-  const batch = options.batch === undefined ? undefined : positive('batch', options.batch, 1);
+  const pattern = createPattern(patternName, positiveInteger('users', options.users, 75_000), { events });
+  const batch = options.batch === undefined ? undefined : positiveInteger('batch', options.batch, 1);
   const engine = options.engine ?? DEFAULT_ENGINE;
   if (!ENGINES.includes(engine)) {
     throw new TypeError(`Expected engine to be one of ${ENGINES.join(', ')}, got ${String(engine)}`);
@@ -167,12 +160,12 @@ export function planChallenge(options: ChallengeOptions): Plan {
     events,
     batch,
     rate: timed.rate,
-    connections: positive('concurrency', options.concurrency, 1000),
-    pipelining: positive('pipelining', options.pipelining, 1),
-    timeoutMs: positive('timeoutMs', options.timeoutMs, 30_000),
-    maxErrors: positive('maxErrors', options.maxErrors, 1000),
+    connections: positiveInteger('concurrency', options.concurrency, 1000),
+    pipelining: positiveInteger('pipelining', options.pipelining, 1),
+    timeoutMs: positiveInteger('timeoutMs', options.timeoutMs, 30_000),
+    maxErrors: positiveInteger('maxErrors', options.maxErrors, 1000),
   };
-  const threads = positive('clientThreads', options.clientThreads, 1);
+  const threads = positiveInteger('clientThreads', options.clientThreads, 1);
   if (threads > spec.connections) {
     throw new TypeError(
       `Expected clientThreads (${threads}) to be at most concurrency (${spec.connections})`,

@@ -4,6 +4,7 @@
  * The expectations are the contract in `@1mrc/core/http` with its default limits; see docs/conformance.md.
  */
 import { randomUUID } from 'node:crypto';
+import { positiveInteger } from '@1mrc/core';
 import { Agent, request } from 'undici';
 import { acceptCases } from './accepts.js';
 import { propertyCase } from './property.js';
@@ -65,12 +66,7 @@ export interface ConformanceReport {
 
 /** Every case, in the order they run. */
 export function conformanceCases(options: PropertyOptions = {}): CaseDefinition[] {
-  const numRuns = options.propertyRuns ?? 100;
-  if (!Number.isSafeInteger(numRuns) || numRuns < 1) {
-    throw new TypeError(
-      `Expected propertyRuns to be a positive integer, got ${String(options.propertyRuns)}`,
-    );
-  }
+  const numRuns = positiveInteger('propertyRuns', options.propertyRuns, 100);
   const property = propertyCase({
     numRuns,
     ...(options.propertySeed === undefined ? {} : { seed: options.propertySeed }),

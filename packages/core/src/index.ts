@@ -14,6 +14,7 @@ export {
   type ParseOptions,
   parseBatch,
   parseEvent,
+  positiveInteger,
 } from './parse-event.js';
 export { createStats, type Stats, type StatsOptions, type StatsState } from './stats.js';
 export type { Event, EventStore, Snapshot, StoreHealth } from './types.js';

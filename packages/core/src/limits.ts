@@ -14,12 +14,13 @@ export const DEFAULT_LIMITS = {
 } as const;
 
 /**
- * The one check of a limit option: its default when unset, else a positive safe integer or a
- * `TypeError` quoting the value (so `NaN` or `Infinity` never switches a limit off).
+ * The one check of a count option, in every 1mrc package (limits, users, runs, requests): its
+ * default when unset, else a positive safe integer or a `TypeError` quoting the value (so `NaN`
+ * or `Infinity` never switches a limit off). Without a default, the option is required.
  */
-export function positiveInteger(name: string, value: number | undefined, fallback: number): number {
-  if (value === undefined) return fallback;
-  if (!Number.isSafeInteger(value) || value < 1) {
+export function positiveInteger(name: string, value: number | undefined, fallback?: number): number {
+  if (value === undefined && fallback !== undefined) return fallback;
+  if (value === undefined || !Number.isSafeInteger(value) || value < 1) {
     throw new TypeError(`Expected ${name} to be a positive integer, got ${String(value)}`);
   }
   return value;
