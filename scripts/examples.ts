@@ -1,9 +1,12 @@
 /** The repository's examples as `pnpm challenge --adapter <name>` starts them. */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { type AdapterName, REPO_ROOT } from '@1mrc/testkit';
+// Not the kit's index: that picks the adapters the tests run, checking uWS (and printing about it).
+import type { AdapterName } from '@1mrc/testkit/adapters';
+import { REPO_ROOT } from '@1mrc/testkit/process';
 
-export { ADAPTER_NAMES as ADAPTERS, type AdapterName, REPO_ROOT } from '@1mrc/testkit';
+export { ADAPTER_NAMES as ADAPTERS, type AdapterName } from '@1mrc/testkit/adapters';
+export { REPO_ROOT } from '@1mrc/testkit/process';
 
 /**
  * The shell command for `1mrc-challenge --command`: the example's own `start` script (plain

@@ -1,12 +1,13 @@
 /**
  * The adapter registry: every adapter the tests, benchmarks and scripts run, once. Adding an
- * adapter is one line here; its example is `examples/<name>/src/main.ts` by convention.
+ * adapter is one line here; its example is `examples/<name>/src/main.ts` by convention. Nothing
+ * runs on import (scripts import it as `@1mrc/testkit/adapters`); the adapters the tests run here
+ * are ./test-adapters.ts.
  */
 import { serve as fastify } from '@1mrc/adapter-fastify';
 import { serve as node } from '@1mrc/adapter-node';
 import { serve as uws } from '@1mrc/adapter-uws';
 import type { Serve } from '@1mrc/server';
-import { skipsUws } from './uws-availability.js';
 
 export const ADAPTERS = { node, fastify, uws } as const satisfies Record<string, Serve>;
 export type AdapterName = keyof typeof ADAPTERS;
@@ -30,15 +31,6 @@ export function selectAdapters(list: string | undefined): readonly AdapterName[]
   }
   return names as AdapterName[];
 }
-
-/**
- * `TEST_ADAPTERS=node,uws` runs the tests that go over every adapter on some only. uws is left
- * out, with one line saying why and how to fix it, where no native uWebSockets.js loads for this
- * Node.js (./uws-availability.ts; under CI=true that fails instead, unless ONEMRC_UWS_OPTIONAL=1).
- */
-export const testAdapters: readonly AdapterName[] = selectAdapters(process.env['TEST_ADAPTERS']).filter(
-  (name) => !skipsUws(name),
-);
 
 /** The adapter's example server, relative to the repository root. */
 export function exampleEntry(adapter: AdapterName): string {

@@ -11,7 +11,6 @@ export {
   exampleEntry,
   isAdapterName,
   selectAdapters,
-  testAdapters,
 } from './adapters.js';
 export { type AdapterUnderTest, type BehaviourOptions, describeAdapterBehaviour } from './behaviour.js';
 export { type Child, type HeapMemory, type ServerChild, startChild, startServerChild } from './child.js';
@@ -66,5 +65,6 @@ export {
   gatedStore,
   STORE_SECRET,
 } from './stores.js';
+export { testAdapters } from './test-adapters.js';
 export { skipsUws, uwsSkipReason } from './uws-availability.js';
 export { describeUws, itUws } from './uws-suite.js';
