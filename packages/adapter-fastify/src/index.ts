@@ -4,7 +4,7 @@
  */
 import type { AddressInfo } from 'node:net';
 import { clientErrorListener, serverOptions } from '@1mrc/adapter-node/internal';
-import { runningServer, type Serve, serverContract, serverSetup } from '@1mrc/server';
+import { LISTEN_BACKLOG, runningServer, type Serve, serverContract, serverSetup } from '@1mrc/server';
 import { serveWorkers, workerCount } from '@1mrc/server/workers';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { contractPlugin } from './plugin.js';
@@ -49,7 +49,7 @@ export const serve: Serve = async (options = {}) => {
   });
   try {
     await app.register(plugin);
-    await app.listen({ port: setup.port, host: setup.host });
+    await app.listen({ port: setup.port, host: setup.host, backlog: LISTEN_BACKLOG });
   } catch (error) {
     await app.close();
     throw error;

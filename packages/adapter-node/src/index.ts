@@ -4,7 +4,7 @@
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { runningServer, type Serve, serverContract, serverSetup } from '@1mrc/server';
+import { LISTEN_BACKLOG, runningServer, type Serve, serverContract, serverSetup } from '@1mrc/server';
 import { serveWorkers, workerCount } from '@1mrc/server/workers';
 import { clientErrorListener } from './client-error.js';
 import { createRequestListener } from './listener.js';
@@ -44,7 +44,7 @@ export const serve: Serve = async (options = {}) => {
 function listen(server: Server, port: number, host: string): Promise<void> {
   return new Promise((resolve, reject) => {
     server.once('error', reject);
-    server.listen(port, host, () => {
+    server.listen({ port, host, backlog: LISTEN_BACKLOG }, () => {
       server.off('error', reject);
       resolve();
     });

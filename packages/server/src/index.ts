@@ -17,6 +17,16 @@ export {
   type ServerMetricsOptions,
 } from './metrics/server-metrics.js';
 
+/**
+ * The listen backlog of the node and fastify servers (the kernel caps it at
+ * `net.core.somaxconn`, 4096 on current Linux). Node's default, 511, is less than the
+ * challenge's 1,000 connections opened at once: the kernel then drops the handshakes past it,
+ * and each dropped client waits out SYN retransmissions (1, 2, 4, 8, 16 s), so a few requests
+ * took 31 s and timed out on Node 22 and 24 here (`TcpExtListenOverflows` counted the drops).
+ * uWebSockets.js sets its own (512 in uSockets) and accepts fast enough that it did not matter.
+ */
+export const LISTEN_BACKLOG = 4096;
+
 export interface ServeOptions extends Omit<ContractOptions, 'store'> {
   /** Default 8080 (what the official challenge clients use); 0 picks a free port. */
   readonly port?: number;
