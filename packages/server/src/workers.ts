@@ -17,8 +17,8 @@ import { type AddressInfo, createServer } from 'node:net';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import type { Registry } from 'prom-client';
 import type { RunningServer, ServeOptions } from './index.js';
+import { lazyRegistry } from './metrics/plain-metric.js';
 import { settleable } from './settleable.js';
 import {
   type Aggregator,
@@ -93,15 +93,8 @@ export async function serveWorkers(
   const shardOptions: ShardOptions = { ...rest, metrics, ...(storeSpec ? { storeSpec } : {}) };
   // The primary's process: with threads, the only one, so the workers leave these to it. Loaded
   // with prom-client at the first scrape, as on every server (metrics/server-metrics.ts).
-  let own: Promise<Registry> | undefined;
-  const ownMetrics = async (): Promise<readonly object[]> => {
-    own ??= import('prom-client').then(({ collectDefaultMetrics, Registry }) => {
-      const registry = new Registry();
-      collectDefaultMetrics({ register: registry });
-      return registry;
-    });
-    return (await own).getMetricsAsJSON();
-  };
+  const own = lazyRegistry(true, (Registry) => new Registry());
+  const ownMetrics = async (): Promise<readonly object[]> => (await own()).getMetricsAsJSON();
   const host = shardOptions.host ?? '127.0.0.1';
   const spawned: Spawned[] = [];
   const stopped = settleable();

@@ -1,4 +1,4 @@
-import type { Metric } from 'prom-client';
+import type { Metric, Registry } from 'prom-client';
 
 /** One value of a metric, as prom-client's `get()` lists them. */
 export interface MetricValue {
@@ -27,4 +27,22 @@ export function plainMetric(options: PlainMetricOptions): Metric {
   const { name, help, type, aggregator = 'sum', values } = options;
   const get = async () => ({ name, help, type, aggregator, values: await values() });
   return { name, help, type, aggregator, get } as unknown as Metric;
+}
+
+/**
+ * A registry made on first call, by `make` (given prom-client's `Registry` class), with
+ * prom-client's default metrics of this process when `defaultMetrics`: prom-client is loaded then,
+ * not before. Every later call answers the same registry.
+ */
+export function lazyRegistry(
+  defaultMetrics: boolean,
+  make: (RegistryClass: typeof Registry) => Registry,
+): () => Promise<Registry> {
+  let loaded: Promise<Registry> | undefined;
+  return () =>
+    (loaded ??= import('prom-client').then(({ collectDefaultMetrics, Registry }) => {
+      const registry = make(Registry);
+      if (defaultMetrics) collectDefaultMetrics({ register: registry });
+      return registry;
+    }));
 }

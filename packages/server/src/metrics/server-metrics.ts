@@ -15,7 +15,7 @@
 import type { Metric, Registry } from 'prom-client';
 import { establishedConnections } from './connections.js';
 import { LatencyHistogram } from './latency-histogram.js';
-import { type MetricValue, plainMetric } from './plain-metric.js';
+import { lazyRegistry, type MetricValue, plainMetric } from './plain-metric.js';
 
 /** The routes a request is counted under; any other path is `other`, so labels stay few. */
 export const METRIC_ROUTES = ['/event', '/events', '/stats', '/health', '/reset', '/metrics'] as const;
@@ -135,15 +135,10 @@ export function createServerMetrics(options: ServerMetricsOptions = {}): ServerM
     return registry;
   };
   const given = options.registry && register(options.registry);
-  let loaded: Promise<Registry> | undefined;
-  const registry = (): Promise<Registry> => {
-    loaded ??= import('prom-client').then(({ collectDefaultMetrics, Registry }) => {
-      const chosen = given ?? register(new Registry());
-      if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: chosen });
-      return chosen;
-    });
-    return loaded;
-  };
+  const registry = lazyRegistry(
+    options.defaultMetrics ?? true,
+    (Registry) => given ?? register(new Registry()),
+  );
 
   const route = (name: MetricRoute): RouteMetrics => {
     let bound = routes.get(name);
