@@ -101,6 +101,52 @@ describe('failures', () => {
     }
   });
 
+  it('by default, a failure forgotten to make room has its own 10 s when it comes back', async () => {
+    vi.useFakeTimers();
+    const write = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    try {
+      let message = 'A';
+      const contract = createContract({
+        store: {
+          ...failing(undefined),
+          record: () => {
+            throw new Error(message);
+          },
+        },
+      });
+      const post = () =>
+        answer(contract.route(head({ method: 'POST', url: '/event' })), '{"userId":"a","value":1}');
+      await post();
+      await post();
+      vi.advanceTimersByTime(5_000);
+      // 100 other failures: A, the oldest, is forgotten, and its repeat written at once.
+      for (let i = 0; i < 100; i++) {
+        message = `other ${i}`;
+        await post();
+      }
+      expect(write.mock.calls.at(-1)).toEqual(['@1mrc: POST /event failed: Error: other 99\n']);
+      expect(write.mock.calls).toContainEqual([
+        '@1mrc: POST /event failed: Error: A (again, once more in 10 s)\n',
+      ]);
+      message = 'A';
+      await post();
+      await post();
+      const written = write.mock.calls.length;
+      // When A's first 10 s end, its second window is only half gone: nothing about it yet.
+      vi.advanceTimersByTime(5_000);
+      expect(write.mock.calls.slice(written).map(([line]) => line)).not.toContainEqual(
+        expect.stringContaining('Error: A (again'),
+      );
+      vi.advanceTimersByTime(5_000);
+      expect(write.mock.calls.slice(written)).toContainEqual([
+        '@1mrc: POST /event failed: Error: A (again, once more in 10 s)\n',
+      ]);
+    } finally {
+      write.mockRestore();
+      vi.useRealTimers();
+    }
+  });
+
   it('answers a StatsError with a known engine code with that code’s status, unreported', async () => {
     const onError = vi.fn();
     const error = new StatsError({ code: 'TOO_MANY_USERS', message: 'at most 10 users' });

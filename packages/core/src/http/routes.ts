@@ -82,11 +82,14 @@ function describeError(error: unknown): string {
  * request, tens of thousands a second. Each contract keeps its own.
  */
 function createErrorLog(): (error: unknown, context: ErrorContext) => void {
-  const held = new Map<string, { repeats: number }>();
+  const held = new Map<string, { repeats: number; readonly timer: ReturnType<typeof setTimeout> }>();
   const flush = (line: string): void => {
     const entry = held.get(line);
+    if (entry === undefined) return;
     held.delete(line);
-    if (entry && entry.repeats > 0) {
+    // Early when evicted: its own timer must not flush the next entry of the same line.
+    clearTimeout(entry.timer);
+    if (entry.repeats > 0) {
       const times = entry.repeats === 1 ? 'once' : `${entry.repeats} times`;
       process.stderr.write(`@1mrc: ${line} (again, ${times} more in ${REPEAT_WINDOW_MS / 1000} s)\n`);
     }
@@ -99,9 +102,10 @@ function createErrorLog(): (error: unknown, context: ErrorContext) => void {
       return;
     }
     if (held.size >= TRACKED_FAILURES) flush(held.keys().next().value as string);
-    held.set(line, { repeats: 0 });
     // Unref'd: a pending summary never keeps the process alive.
-    setTimeout(() => flush(line), REPEAT_WINDOW_MS).unref?.();
+    const timer = setTimeout(() => flush(line), REPEAT_WINDOW_MS);
+    timer.unref?.();
+    held.set(line, { repeats: 0, timer });
     process.stderr.write(`@1mrc: ${line}\n`);
   };
 }
