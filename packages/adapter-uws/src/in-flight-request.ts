@@ -1,5 +1,6 @@
 import type { HttpResponse } from 'uWebSockets.js';
 import type { Contract, Reply, Route } from '@1mrc/core/http';
+import { handling } from './after-read.js';
 import { type BodySink, readBody } from './body.js';
 import { writeReply } from './reply.js';
 
@@ -24,6 +25,7 @@ export class InFlightRequest implements BodySink {
   #aborted = false;
   #route: BodyRoute | undefined;
   #watching = false;
+  #paused = false;
 
   constructor(
     private readonly res: HttpResponse,
@@ -37,6 +39,11 @@ export class InFlightRequest implements BodySink {
     private readonly closeAfter: boolean,
   ) {}
 
+  /** The client left (uWS called `onAborted`): nothing may be written to it any more. */
+  get aborted(): boolean {
+    return this.#aborted;
+  }
+
   /** Writes `reply`, at once if it is one, or once its promise settles. */
   answer(reply: Reply | Promise<Reply>): void {
     if (this.closeAfter && !(reply instanceof Promise)) {
@@ -49,6 +56,11 @@ export class InFlightRequest implements BodySink {
     }
     // uWS requires an abort handler before the request handler returns without answering.
     this.watchAbort();
+    // This build drops a connection on which a request head is parsed while a reply is pending.
+    // Paused, the socket is not read again until the reply is written, so a request pipelined in
+    // a later packet waits its turn (one in the same packet: see after-read.ts).
+    this.#paused = true;
+    this.res.pause();
     reply.then(
       (value) => this.later(value),
       (error: unknown) => this.later(this.server.contract.fail(error, { route: 'adapter-uws' })),
@@ -92,10 +104,14 @@ export class InFlightRequest implements BodySink {
 
   private handle(body: Uint8Array): Reply | Promise<Reply> {
     let reply: Reply | Promise<Reply>;
+    // A write the contract makes for this body is this request's (after-read.ts).
+    handling(this);
     try {
       reply = (this.#route as BodyRoute).handle(body);
     } catch (error) {
       reply = this.server.contract.fail(error, { route: 'adapter-uws' });
+    } finally {
+      handling(undefined);
     }
     return reply;
   }
@@ -124,6 +140,8 @@ export class InFlightRequest implements BodySink {
     if (this.#done || this.#aborted) return;
     this.#done = true;
     try {
+      // Nothing is read between these two calls: JavaScript runs on.
+      if (this.#paused) this.res.resume();
       writeReply(this.res, reply, this.server.closing || this.closeAfter || reply.close === true);
     } catch (error) {
       // Only a malformed reply (a contract bug) gets here; a throw out of a uWS callback

@@ -14,6 +14,7 @@ import {
   serverSetup,
 } from '@1mrc/server';
 import { serveWorkers, workerCount } from '@1mrc/server/workers';
+import { writesAfterRead } from './after-read.js';
 import { askedToClose, readHead } from './head.js';
 import { InFlightRequest } from './in-flight-request.js';
 import { createNativeApp } from './native.js';
@@ -33,7 +34,11 @@ export const serve: Serve = async (options: ServeOptions = {}): Promise<RunningS
   if (workerCount(options.workers) > 1) return serveWorkers('threads', import.meta.url, options);
   const setup = serverSetup(options);
   const { host, port } = setup;
-  const contract = serverContract(setup);
+  // An asynchronous store's writes wait for the end of the read that brought them (after-read.ts).
+  const contract = serverContract({
+    ...setup,
+    contract: { ...setup.contract, store: writesAfterRead(setup.contract.store) },
+  });
   const { uws, app } = createNativeApp();
 
   // Requests whose handler has run but whose reply is not written yet, for a graceful close.

@@ -32,6 +32,13 @@ export interface EventStore {
   health?(): StoreHealth | Promise<StoreHealth>;
   /** Optional: releases connections and timers; a server calls it once, after draining. */
   close?(): void | Promise<void>;
+  /**
+   * Optional: `true` when `record`/`recordBatch` answer with a promise (a store across the
+   * network). An adapter whose transport drops a connection while a reply is pending (uWS,
+   * when a pipelined request arrives) then starts a write only once it knows the connection
+   * stays: an event is never stored for a client that could not get its 200.
+   */
+  readonly asynchronous?: boolean;
 }
 
 /** What `EventStore.health` answers. */

@@ -149,6 +149,7 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
   return {
     options: resolved,
     spec: { module: SPEC_MODULE, options },
+    asynchronous: true,
 
     record(userId, value) {
       assertEvent(userId, value);

@@ -323,7 +323,7 @@ export function describeAdapterBehaviour(adapter: AdapterUnderTest, options: Beh
       }
     });
 
-    it('starts nothing that was pipelined behind a 413: no answer could reach the client', async () => {
+    const behind413 = async (): Promise<{ statuses: number[]; closed: boolean }> => {
       const tooLarge = rawRequest(server.url, 'POST', '/event', {
         'content-type': 'application/json',
         'content-length': '5000',
@@ -333,9 +333,18 @@ export function describeAdapterBehaviour(adapter: AdapterUnderTest, options: Beh
         server.url,
         Buffer.concat([tooLarge, Buffer.from('x'.repeat(5000)), late]),
       );
-      expect(answers.map((a) => a.status)).toEqual([413]);
+      return { statuses: answers.map((a) => a.status), closed };
+    };
+
+    it('starts nothing that was pipelined behind a 413, and closes the connection', async () => {
+      const { statuses, closed } = await behind413();
+      expect(statuses.filter((status) => status !== 413)).toEqual([]);
       expect(closed).toBe(true);
       expect(await stats(server)).toMatchObject({ totalRequests: 0 });
+    });
+
+    it('answers 413 to a request that has one pipelined behind it', async () => {
+      expect((await behind413()).statuses).toEqual([413]);
     });
 
     it('answers HEAD with the head only, keeping the connection usable', async () => {
@@ -456,6 +465,29 @@ export function describeAdapterBehaviour(adapter: AdapterUnderTest, options: Beh
         expect(answers.map((a) => a.status)).toEqual([200, 200, 200]);
         expect(JSON.parse(answers[2]?.body.toString() ?? '')).toMatchObject({ totalRequests: 2, sum: 3 });
       });
+    });
+
+    it('never counts a pipelined event it does not answer 200, when the store is asynchronous', async () => {
+      // In one packet, and in packets 5 ms apart, while the store takes 20 ms for each event.
+      for (const gapMs of [0, 5]) {
+        const writes = acknowledging(await newStore());
+        await withStarted({ store: delayedStore(20, writes.store) }, async (server) => {
+          const requests = [
+            rawRequest(server.url, 'POST', '/event', {}, event('a', 1)),
+            rawRequest(server.url, 'POST', '/event', {}, event('b', 2)),
+            rawRequest(server.url, 'POST', '/event', {}, event('c', 3)),
+          ];
+          const { answers } = await talk(server.url, gapMs === 0 ? Buffer.concat(requests) : requests, {
+            answers: 3,
+            gapMs,
+          });
+          // Every write the server started has finished before the count is read.
+          await new Promise((resolve) => setTimeout(resolve, 100));
+          await writes.acknowledged();
+          expect(answers.map((a) => a.status).filter((status) => status !== 200)).toEqual([]);
+          expect(await writes.store.snapshot()).toMatchObject({ totalRequests: answers.length });
+        });
+      }
     });
 
     it('stops accepting on close(), lets requests in flight finish with Connection: close, counts them', async () => {

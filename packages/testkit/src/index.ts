@@ -6,6 +6,7 @@ export {
   ADAPTER_NAMES,
   ADAPTERS,
   type AdapterName,
+  behaviourGaps,
   CONFORMANCE_DIFFERENCES,
   conformanceDifference,
   exampleEntry,

@@ -34,6 +34,7 @@ export function gatedStore(inner: EventStore = createStats()): GatedStore {
       recordBatch: (events) => gate(() => inner.recordBatch(events)),
       snapshot: () => gate(() => inner.snapshot()),
       reset: () => gate(() => inner.reset()),
+      asynchronous: true,
     },
     pending: () => waiting.length,
     waitForPending: (count) =>
@@ -67,6 +68,7 @@ export function delayedStore(ms: number, inner: EventStore = createStats()): Eve
     recordBatch: (events) => later(() => inner.recordBatch(events)),
     snapshot: () => later(() => inner.snapshot()),
     reset: () => later(() => inner.reset()),
+    asynchronous: true,
   };
 }
 

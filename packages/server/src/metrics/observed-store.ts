@@ -64,5 +64,6 @@ export function observedStore(store: EventStore, metrics: ServerMetrics): EventS
     reset: () => call('reset', () => store.reset()),
     ...(store.health ? { health: store.health.bind(store) } : {}),
     ...(store.close ? { close: store.close.bind(store) } : {}),
+    ...(store.asynchronous === undefined ? {} : { asynchronous: store.asynchronous }),
   };
 }
