@@ -6,7 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { createStats } from '@1mrc/core';
-import type { RunningServer, Serve, ServeOptions } from '@1mrc/server';
+import { createServerMetrics, type RunningServer, type Serve, type ServeOptions } from '@1mrc/server';
 import { RawConnection, ADAPTERS as SERVE, sendRequest, startChild, testAdapters } from '@1mrc/testkit';
 import parsePrometheusTextFormat, { type Family, type Sample } from 'parse-prometheus-text-format';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -240,19 +240,35 @@ for (const { name, serve } of ADAPTERS) {
 }
 
 describe('docs/grafana-dashboard.json', () => {
-  it('queries only metrics the server exposes', async () => {
+  it('queries only metrics the server exposes (with processMetrics: full where a panel says so)', async () => {
     const dashboard = readFileSync(new URL('../docs/grafana-dashboard.json', import.meta.url), 'utf8');
-    const panels = (JSON.parse(dashboard) as { panels: { targets: { expr: string }[] }[] }).panels;
-    const queried = new Set(
-      panels
-        .flatMap((panel) => panel.targets.map((target) => target.expr))
-        .flatMap((expr) => expr.match(/\b(onemrc|process|nodejs)_[a-z0-9_]+/g) ?? [])
-        .map((name) => name.replace(/_(bucket|sum|count)$/, '')),
-    );
-    expect(queried.size).toBeGreaterThan(8);
-    const server = await start(SERVE.node, {});
-    const [connection] = await connections(server.url, 1);
-    const exposed = families((await sendRequest(connection!, 'GET', '/metrics')).body);
-    for (const name of queried) expect(exposed.has(name), `${name} is exposed`).toBe(true);
+    type Panel = { description?: string; targets: { expr: string }[] };
+    const panels = (JSON.parse(dashboard) as { panels: Panel[] }).panels;
+    const queried = (only: (panel: Panel) => boolean): Set<string> =>
+      new Set(
+        panels
+          .filter(only)
+          .flatMap((panel) => panel.targets.map((target) => target.expr))
+          .flatMap((expr) => expr.match(/\b(onemrc|process|nodejs)_[a-z0-9_]+/g) ?? [])
+          .map((name) => name.replace(/_(bucket|sum|count)$/, '')),
+      );
+    const full = (panel: Panel): boolean => panel.description?.includes("processMetrics: 'full'") === true;
+    const byDefault = queried((panel) => !full(panel));
+    const withFull = queried(full);
+    expect(byDefault.size).toBeGreaterThan(8);
+    expect(withFull.size).toBeGreaterThan(0);
+    for (const [names, options] of [
+      [byDefault, {}],
+      [withFull, { metrics: createServerMetrics({ processMetrics: 'full' }) }],
+    ] as const) {
+      const server = await start(SERVE.node, options);
+      const [connection] = await connections(server.url, 1);
+      const exposed = families((await sendRequest(connection!, 'GET', '/metrics')).body);
+      for (const name of names) expect(exposed.has(name), `${name} is exposed`).toBe(true);
+      // What only a marked panel queries is absent by default: the mark is needed.
+      if (names === byDefault) {
+        for (const name of withFull) if (!byDefault.has(name)) expect(exposed.has(name), name).toBe(false);
+      }
+    }
   });
 });

@@ -11,6 +11,7 @@ import { createServerMetrics, type ServerMetrics } from './metrics/server-metric
 import { settleable } from './settleable.js';
 import { workerCount } from './workers.js';
 
+export type { ProcessMetrics } from './metrics/process-metrics.js';
 export {
   createServerMetrics,
   type ServerMetrics,

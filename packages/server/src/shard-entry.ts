@@ -46,7 +46,7 @@ const letGo = (): void => {
 };
 
 // A thread's process is the primary's, whose metrics already say what it uses.
-const shard = serveShard(port, serve, { defaultMetrics: !parentPort });
+const shard = serveShard(port, serve, { processMetrics: !parentPort });
 
 // A thread ends as soon as it has handed over: its server's sockets are closed by then (a
 // thread that ends with native sockets still open, as uWebSockets.js's, aborts the process).

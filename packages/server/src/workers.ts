@@ -93,7 +93,7 @@ export async function serveWorkers(
   const shardOptions: ShardOptions = { ...rest, metrics, ...(storeSpec ? { storeSpec } : {}) };
   // The primary's process: with threads, the only one, so the workers leave these to it. Loaded
   // with prom-client at the first scrape, as on every server (metrics/server-metrics.ts).
-  const own = lazyRegistry(true, (Registry) => new Registry());
+  const own = lazyRegistry('basic', (Registry) => new Registry());
   const ownMetrics = async (): Promise<readonly object[]> => (await own()).getMetricsAsJSON();
   const host = shardOptions.host ?? '127.0.0.1';
   const spawned: Spawned[] = [];

@@ -5,7 +5,7 @@ import { createServerMetrics } from '../src/index.js';
 describe('createServerMetrics({ registry })', () => {
   it("puts the server's metrics on your registry at once, counted as they happen", async () => {
     const registry = new Registry();
-    const metrics = createServerMetrics({ registry, defaultMetrics: false });
+    const metrics = createServerMetrics({ registry, processMetrics: false });
     expect((await registry.getMetricsAsJSON()).map(({ name }) => name).sort()).toEqual([
       'onemrc_events_accepted_total',
       'onemrc_events_refused_total',
@@ -36,5 +36,41 @@ describe('createServerMetrics({ registry })', () => {
     expect(names).toContain('onemrc_events_accepted_total');
     expect(names).toContain('process_resident_memory_bytes');
     expect(metrics.contentType).toBe(registry.contentType);
+  });
+
+  it("by default, the process's memory and CPU read at scrape time, and no collector between scrapes", async () => {
+    const registry = await createServerMetrics().registry();
+    const json = await registry.getMetricsAsJSON();
+    const value = (name: string): number => {
+      const metric = json.find((m) => m.name === name);
+      expect(metric, name).toBeDefined();
+      return (metric?.values[0]?.value as number | undefined) ?? Number.NaN;
+    };
+    expect(value('process_resident_memory_bytes')).toBeGreaterThan(10 * 1024 * 1024);
+    expect(value('nodejs_heap_size_used_bytes')).toBeGreaterThan(0);
+    expect(value('nodejs_heap_size_total_bytes')).toBeGreaterThanOrEqual(
+      value('nodejs_heap_size_used_bytes'),
+    );
+    expect(value('nodejs_external_memory_bytes')).toBeGreaterThan(0);
+    expect(value('process_cpu_seconds_total')).toBeGreaterThan(0);
+    // The GC observer and the event-loop-delay sampler are prom-client's default metrics only.
+    const names = json.map(({ name }) => name);
+    expect(
+      names.filter((name) => name.startsWith('nodejs_gc') || name.startsWith('nodejs_eventloop')),
+    ).toEqual([]);
+  });
+
+  it("processMetrics: 'full' adds prom-client's default metrics, GC durations and event-loop lag among them", async () => {
+    const registry = await createServerMetrics({ processMetrics: 'full' }).registry();
+    const names = (await registry.getMetricsAsJSON()).map(({ name }) => name);
+    expect(names).toEqual(
+      expect.arrayContaining([
+        'process_resident_memory_bytes',
+        'process_cpu_seconds_total',
+        'nodejs_gc_duration_seconds',
+        'nodejs_eventloop_lag_p99_seconds',
+      ]),
+    );
+    expect(new Set(names).size).toBe(names.length);
   });
 });

@@ -1,4 +1,5 @@
 import type { Metric, Registry } from 'prom-client';
+import { basicProcessMetrics, type ProcessMetrics } from './process-metrics.js';
 
 /** One value of a metric, as prom-client's `get()` lists them. */
 export interface MetricValue {
@@ -30,19 +31,21 @@ export function plainMetric(options: PlainMetricOptions): Metric {
 }
 
 /**
- * A registry made on first call, by `make` (given prom-client's `Registry` class), with
- * prom-client's default metrics of this process when `defaultMetrics`: prom-client is loaded then,
- * not before. Every later call answers the same registry.
+ * A registry made on first call, by `make` (given prom-client's `Registry` class), with the
+ * process metrics `processMetrics` names (process-metrics.ts): prom-client is loaded then, not
+ * before. Every later call answers the same registry.
  */
 export function lazyRegistry(
-  defaultMetrics: boolean,
+  processMetrics: ProcessMetrics,
   make: (RegistryClass: typeof Registry) => Registry,
 ): () => Promise<Registry> {
   let loaded: Promise<Registry> | undefined;
   return () =>
     (loaded ??= import('prom-client').then(({ collectDefaultMetrics, Registry }) => {
       const registry = make(Registry);
-      if (defaultMetrics) collectDefaultMetrics({ register: registry });
+      if (processMetrics === 'full') collectDefaultMetrics({ register: registry });
+      if (processMetrics === 'basic')
+        for (const metric of basicProcessMetrics()) registry.registerMetric(metric);
       return registry;
     }));
 }

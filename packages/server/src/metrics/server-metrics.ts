@@ -10,12 +10,14 @@
  *
  * prom-client itself is loaded at the first scrape (or the first `registry()`), not with the
  * server: it is about 14 MB of RSS, a fifth of a uWS server's, for a route that may never be
- * read. Its default metrics (GC, event-loop lag) are collected from then on.
+ * read. The process's memory and CPU are read at scrape time; prom-client's default metrics
+ * (GC durations, event-loop lag, which run between scrapes) only with `processMetrics: 'full'`.
  */
 import type { Metric, Registry } from 'prom-client';
 import { establishedConnections } from './connections.js';
 import { LatencyHistogram } from './latency-histogram.js';
 import { lazyRegistry, type MetricValue, plainMetric } from './plain-metric.js';
+import type { ProcessMetrics } from './process-metrics.js';
 
 /** The routes a request is counted under; any other path is `other`, so labels stay few. */
 export const METRIC_ROUTES = ['/event', '/events', '/stats', '/health', '/reset', '/metrics'] as const;
@@ -61,10 +63,12 @@ export interface ServerMetrics {
 
 export interface ServerMetricsOptions {
   /**
-   * prom-client's default metrics of this process (memory, CPU, event loop lag, GC). Default
-   * `true`. Off on a worker thread: those numbers are the process's, counted once by the primary.
+   * This process's metrics (process-metrics.ts): `'basic'` (memory and CPU, read at scrape time;
+   * the default), `'full'` (prom-client's default metrics, with GC durations and event-loop lag,
+   * which cost throughput between scrapes), or `false` (a worker thread: its process is the
+   * primary's, counted once there).
    */
-  readonly defaultMetrics?: boolean;
+  readonly processMetrics?: ProcessMetrics;
   /** Replaces `exposition()`: a worker asks the primary for the sum over every worker. */
   readonly exposition?: () => Promise<string>;
   /** A prom-client registry of yours to put the server's metrics on, at once. Default: a new one. */
@@ -136,7 +140,7 @@ export function createServerMetrics(options: ServerMetricsOptions = {}): ServerM
   };
   const given = options.registry && register(options.registry);
   const registry = lazyRegistry(
-    options.defaultMetrics ?? true,
+    options.processMetrics ?? 'basic',
     (Registry) => given ?? register(new Registry()),
   );
 

@@ -86,10 +86,10 @@ export type ShardServe = (
 
 export interface ShardServeOptions {
   /**
-   * Whether this worker's metrics include prom-client's default ones (memory, CPU): yes for a
-   * process of its own, no for a thread, whose process the primary already measures. Default yes.
+   * Whether this worker's metrics include its process's memory and CPU: yes for a process of
+   * its own, no for a thread, whose process the primary already measures. Default yes.
    */
-  readonly defaultMetrics?: boolean;
+  readonly processMetrics?: boolean;
 }
 
 export interface RunningShard {
@@ -138,7 +138,7 @@ export function serveShard(
         startOptions.metrics === false
           ? false
           : createServerMetrics({
-              defaultMetrics: options.defaultMetrics ?? true,
+              processMetrics: (options.processMetrics ?? true) && 'basic',
               exposition: store.metrics,
             });
       if (metrics) {
