@@ -8,6 +8,8 @@
 # scraped once first (prom-client loads at the first scrape; off answers 404).
 # The kernel's part of a request (the socket reads and writes, the same calls in both modes) is
 # not counted, so the ratio of user-space instructions is an upper bound on the whole cost.
+# The server runs with V8's --single-threaded: with background compiler threads, when optimised
+# code arrives depends on how valgrind schedules the threads, which moves the count.
 # Needs Linux, valgrind and curl.
 #   bash bench/metrics-instructions.sh [rounds=2] [small=5000] [large=25000] [connections=100]
 set -euo pipefail
@@ -20,7 +22,7 @@ instructions() {
   local mode=$1 events=$2 port pid
   port=$((20000 + RANDOM % 20000))
   PORT=$port METRICS=$mode valgrind --tool=callgrind --callgrind-out-file="$work/cg.%p" \
-    node --conditions=workspace-js examples/uws/js/main.js >"$work/server.log" 2>&1 &
+    node --single-threaded --conditions=workspace-js examples/uws/js/main.js >"$work/server.log" 2>&1 &
   pid=$!
   until curl -sf "http://127.0.0.1:$port/health" >/dev/null; do sleep 0.5; done
   curl -s "http://127.0.0.1:$port/metrics" >/dev/null

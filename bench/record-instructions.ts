@@ -6,7 +6,9 @@
  * difference of the two totals over <large> - <small> is one event's cost, with start-up, data
  * and warm-up cancelled out. A loop that only reads the data gives the harness's own share.
  * Instructions are not time (a cache miss costs more than an add), so this complements the
- * timed ratio of `pnpm bench`, which a shared machine swings by ±25 %.
+ * timed ratio of `pnpm bench`, which a shared machine swings by ±25 %. It does not repeat
+ * exactly either: three runs on 2026-12-02 gave 1.05×, 0.85× and 0.62× (when V8 optimises
+ * which function still moves the count), so read it as a bound, not a figure.
  *
  *   node --conditions=source --import tsx bench/record-instructions.ts [small=1000000] [large=3000000]
  */
@@ -39,7 +41,13 @@ function child(engine: Engine, events: number): void {
   process.stdout.write(`${sink}\n`);
 }
 
+/**
+ * `--single-threaded`: V8 compiles and collects on the main thread. With its background threads,
+ * when optimised code arrives depends on how valgrind schedules the threads, and two runs of one
+ * engine differed by 2.5× per event.
+ */
 const childArgs = (engine: Engine, events: number): string[] => [
+  '--single-threaded',
   ...process.execArgv,
   fileURLToPath(import.meta.url),
   '--child',
