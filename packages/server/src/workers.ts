@@ -18,7 +18,7 @@ import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { RunningServer, ServeOptions } from './index.js';
-import { lazyRegistry } from './metrics/plain-metric.js';
+import { lazyRegistry } from './metrics/process-metrics.js';
 import { settleable } from './settleable.js';
 import {
   type Aggregator,

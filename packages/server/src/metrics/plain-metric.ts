@@ -1,5 +1,4 @@
-import type { Metric, Registry } from 'prom-client';
-import { basicProcessMetrics, type ProcessMetrics } from './process-metrics.js';
+import type { Metric } from 'prom-client';
 
 /** One value of a metric, as prom-client's `get()` lists them. */
 export interface MetricValue {
@@ -28,24 +27,4 @@ export function plainMetric(options: PlainMetricOptions): Metric {
   const { name, help, type, aggregator = 'sum', values } = options;
   const get = async () => ({ name, help, type, aggregator, values: await values() });
   return { name, help, type, aggregator, get } as unknown as Metric;
-}
-
-/**
- * A registry made on first call, by `make` (given prom-client's `Registry` class), with the
- * process metrics `processMetrics` names (process-metrics.ts): prom-client is loaded then, not
- * before. Every later call answers the same registry.
- */
-export function lazyRegistry(
-  processMetrics: ProcessMetrics,
-  make: (RegistryClass: typeof Registry) => Registry,
-): () => Promise<Registry> {
-  let loaded: Promise<Registry> | undefined;
-  return () =>
-    (loaded ??= import('prom-client').then(({ collectDefaultMetrics, Registry }) => {
-      const registry = make(Registry);
-      if (processMetrics === 'full') collectDefaultMetrics({ register: registry });
-      if (processMetrics === 'basic')
-        for (const metric of basicProcessMetrics()) registry.registerMetric(metric);
-      return registry;
-    }));
 }

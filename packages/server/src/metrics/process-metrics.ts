@@ -1,4 +1,4 @@
-import type { Metric } from 'prom-client';
+import type { Metric, Registry } from 'prom-client';
 import { plainMetric } from './plain-metric.js';
 
 /**
@@ -34,4 +34,24 @@ export function basicProcessMetrics(): Metric[] {
       },
     }),
   ];
+}
+
+/**
+ * A registry made on first call, by `make` (given prom-client's `Registry` class), with the
+ * process metrics `processMetrics` names (process-metrics.ts): prom-client is loaded then, not
+ * before. Every later call answers the same registry.
+ */
+export function lazyRegistry(
+  processMetrics: ProcessMetrics,
+  make: (RegistryClass: typeof Registry) => Registry,
+): () => Promise<Registry> {
+  let loaded: Promise<Registry> | undefined;
+  return () =>
+    (loaded ??= import('prom-client').then(({ collectDefaultMetrics, Registry }) => {
+      const registry = make(Registry);
+      if (processMetrics === 'full') collectDefaultMetrics({ register: registry });
+      if (processMetrics === 'basic')
+        for (const metric of basicProcessMetrics()) registry.registerMetric(metric);
+      return registry;
+    }));
 }

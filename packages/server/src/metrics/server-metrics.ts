@@ -16,8 +16,8 @@
 import type { Metric, Registry } from 'prom-client';
 import { establishedConnections } from './connections.js';
 import { LatencyHistogram } from './latency-histogram.js';
-import { lazyRegistry, type MetricValue, plainMetric } from './plain-metric.js';
-import type { ProcessMetrics } from './process-metrics.js';
+import { type MetricValue, plainMetric } from './plain-metric.js';
+import { lazyRegistry, type ProcessMetrics } from './process-metrics.js';
 
 /** The routes a request is counted under; any other path is `other`, so labels stay few. */
 export const METRIC_ROUTES = ['/event', '/events', '/stats', '/health', '/reset', '/metrics'] as const;
