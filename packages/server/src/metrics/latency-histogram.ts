@@ -35,8 +35,8 @@ export class LatencyHistogram {
     this.#options = options;
   }
 
-  /** The observer of one label value: adds one observation of `value`. */
-  series(labelValue: string): (value: number) => void {
+  /** The observer of one label value: adds `times` observations of `value`. */
+  series(labelValue: string): (value: number, times: number) => void {
     const { buckets } = this.#options;
     let series = this.#series.get(labelValue);
     if (series === undefined) {
@@ -45,12 +45,12 @@ export class LatencyHistogram {
     }
     const { counts } = series;
     const bound = series;
-    return (value) => {
+    return (value, times) => {
       let i = 0;
       while (i < buckets.length && value > (buckets[i] as number)) i++;
-      counts[i] = (counts[i] ?? 0) + 1;
-      bound.sum += value;
-      bound.count++;
+      counts[i] = (counts[i] ?? 0) + times;
+      bound.sum += value * times;
+      bound.count += times;
     };
   }
 

@@ -1,8 +1,9 @@
 /**
  * The contract with metrics: `GET /metrics` answered from the registry, and every reply the
  * contract gives counted by route and status, with its latency: from the start of the event-loop
- * turn that read the request head (turn-clock.ts) to the reply, the body's arrival included. Wraps the contract rather than living in it, so
- * `@1mrc/core` stays free of dependencies and no adapter changes.
+ * turn that read the request head to the reply, the body's arrival included; a reply given in that
+ * same turn is timed to the turn's end (turn-clock.ts). Wraps the contract rather than living in
+ * it, so `@1mrc/core` stays free of dependencies and no adapter changes.
  *
  * Not seen here, hence not counted: a request an adapter refuses before asking the contract
  * (ambiguous framing), and a body without Content-Length found too large while it is read.
@@ -15,8 +16,8 @@ import {
   type RequestHead,
   type Route,
 } from '@1mrc/core/http';
-import type { MetricRoute, RouteMetrics, ServerMetrics } from './server-metrics.js';
-import { turnStart } from './turn-clock.js';
+import { METRIC_ROUTES, type RouteMetrics, type ServerMetrics } from './server-metrics.js';
+import { inTurn, turnStart } from './turn-clock.js';
 
 export interface MetricsRouteOptions {
   /** When set, `GET /metrics` needs `Authorization: Bearer <metricsToken>`. */
@@ -34,24 +35,20 @@ const UNAUTHORIZED = errorReply(
 );
 const encoder = new TextEncoder();
 
-function routeOf(url: string): MetricRoute {
-  const query = url.indexOf('?');
-  switch (query === -1 ? url : url.slice(0, query)) {
-    case '/event':
-      return '/event';
-    case '/events':
-      return '/events';
-    case '/stats':
-      return '/stats';
-    case '/health':
-      return '/health';
-    case '/reset':
-      return '/reset';
-    case '/metrics':
-      return '/metrics';
-    default:
-      return 'other';
-  }
+/**
+ * The bound metrics of a request target's route: one of the contract's paths, `/metrics`, or
+ * `other`. Each is bound once, at its first request (so a route never asked for has no series).
+ */
+function routeMetrics(metrics: ServerMetrics): (url: string) => RouteMetrics {
+  const bound: Array<RouteMetrics | undefined> = [];
+  return (url) => {
+    const query = url.indexOf('?');
+    const path = query === -1 ? url : url.slice(0, query);
+    const i = METRIC_ROUTES.indexOf(path as (typeof METRIC_ROUTES)[number]);
+    const index = i === -1 ? METRIC_ROUTES.length : i;
+    bound[index] ??= metrics.route(METRIC_ROUTES[index] ?? 'other');
+    return bound[index];
+  };
 }
 
 /** Error replies are mostly shared constants: each body is read for its code once. */
@@ -112,7 +109,8 @@ class ReplyCounter {
   }
 
   answered(bound: RouteMetrics, start: number, reply: Reply): void {
-    bound.answered(reply.status, (performance.now() - start) / 1000);
+    if (inTurn(start)) bound.answeredThisTurn(reply.status);
+    else bound.answered(reply.status, (performance.now() - start) / 1000);
     if (reply.status >= 400 && (bound.route === '/event' || bound.route === '/events')) {
       this.metrics.refused(codeOf(reply));
     }
@@ -130,6 +128,7 @@ export function observedContract(
   }
   const { internalError } = contract;
   const counter = new ReplyCounter(metrics, internalError);
+  const routeOf = routeMetrics(metrics);
 
   const exposition = async (): Promise<Reply> => ({
     status: 200,
@@ -150,7 +149,7 @@ export function observedContract(
     ...contract,
     route(head) {
       const start = turnStart();
-      const bound = metrics.route(routeOf(head.url));
+      const bound = routeOf(head.url);
       let route: Route;
       try {
         route = bound.route === '/metrics' ? metricsRoute(head) : contract.route(head);

@@ -18,6 +18,7 @@ import { establishedConnections } from './connections.js';
 import { LatencyHistogram } from './latency-histogram.js';
 import { type MetricValue, plainMetric } from './plain-metric.js';
 import { lazyRegistry, type ProcessMetrics } from './process-metrics.js';
+import { atTurnEnd } from './turn-clock.js';
 
 /** The routes a request is counted under; any other path is `other`, so labels stay few. */
 export const METRIC_ROUTES = ['/event', '/events', '/stats', '/health', '/reset', '/metrics'] as const;
@@ -37,6 +38,11 @@ export interface RouteMetrics {
   readonly route: MetricRoute;
   /** Counts one answer with `status`, and its latency. */
   answered(status: number, seconds: number): void;
+  /**
+   * Counts one answer with `status` given in the event-loop turn that read its head: its latency
+   * is that turn's length, observed once the turn ends (turn-clock.ts), for every such answer.
+   */
+  answeredThisTurn(status: number): void;
 }
 
 export interface ServerMetrics {
@@ -149,13 +155,22 @@ export function createServerMetrics(options: ServerMetricsOptions = {}): ServerM
     if (bound === undefined) {
       const statuses = new Float64Array(600);
       const observe = latency.series(name);
+      let thisTurn = 0;
+      const turnEnded = (seconds: number): void => {
+        observe(seconds, thisTurn);
+        thisTurn = 0;
+      };
       bound = {
         route: name,
         statuses,
         answered(status, seconds) {
           // Statuses are 100-599 (RFC 9110 §15); anything else would be a contract bug.
           statuses[status] = (statuses[status] ?? 0) + 1;
-          observe(seconds);
+          observe(seconds, 1);
+        },
+        answeredThisTurn(status) {
+          statuses[status] = (statuses[status] ?? 0) + 1;
+          if (thisTurn++ === 0) atTurnEnd(turnEnded);
         },
       };
       routes.set(name, bound);
