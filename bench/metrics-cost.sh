@@ -50,6 +50,25 @@ report() {
     END { printf "%s\t%.2f", r, 1e6 * t / hz / n }' <<<"$1"
 }
 
+# both_up: starts the A (default off) and B (default on) servers, and warms each up.
+both_up() {
+  off_log=$(mktemp) on_log=$(mktemp)
+  read -r off_pid off_port < <(start "${A:-off}" "$off_log")
+  read -r on_pid on_port < <(start "${B:-on}" "$on_log")
+  load 2s "$off_port" >/dev/null &
+  load 2s "$on_port" >/dev/null
+  wait
+}
+both_down() {
+  stop "$off_pid" "$on_pid"
+  rm -f "$off_log" "$on_log"
+}
+# ratio_row <off report> <on report>: both, and on's CPU per request over off's.
+ratio_row() {
+  awk -v off="$1" -v on="$2" 'BEGIN { split(off, a, "\t"); split(on, b, "\t");
+    printf "%s\t%s\t%.4f", off, on, b[2] / a[2] }'
+}
+
 alternating() {
   local mode=$1 port log pid before out after
   log=$(mktemp)
@@ -64,34 +83,21 @@ alternating() {
 }
 
 paired() {
-  local off_port on_port off_log on_log off_pid on_pid off_before on_before off_out on_out
-  off_log=$(mktemp) on_log=$(mktemp)
-  read -r off_pid off_port < <(start "${A:-off}" "$off_log")
-  read -r on_pid on_port < <(start "${B:-on}" "$on_log")
-  load 2s "$off_port" >/dev/null &
-  load 2s "$on_port" >/dev/null
-  wait
+  local off_before on_before off_out on_out off_ticks on_ticks
+  both_up
   off_before=$(cpu_ticks "$off_pid") on_before=$(cpu_ticks "$on_pid")
   load "${seconds}s" "$off_port" >"$off_log.wrk" &
   on_out=$(load "${seconds}s" "$on_port")
   wait
   off_out=$(cat "$off_log.wrk")
-  local off_ticks=$(($(cpu_ticks "$off_pid") - off_before)) on_ticks=$(($(cpu_ticks "$on_pid") - on_before))
-  stop "$off_pid" "$on_pid"
-  rm -f "$off_log" "$on_log" "$off_log.wrk"
-  local off on
-  off=$(report "$off_out" "$off_ticks") on=$(report "$on_out" "$on_ticks")
-  awk -v off="$off" -v on="$on" 'BEGIN { split(off, a, "\t"); split(on, b, "\t");
-    printf "%s\t%s\t%.4f", off, on, b[2] / a[2] }'
+  off_ticks=$(($(cpu_ticks "$off_pid") - off_before)) on_ticks=$(($(cpu_ticks "$on_pid") - on_before))
+  rm -f "$off_log.wrk"
+  both_down
+  ratio_row "$(report "$off_out" "$off_ticks")" "$(report "$on_out" "$on_ticks")"
 }
 
 slices() {
-  local off_log on_log off_pid on_pid off_port on_port
-  off_log=$(mktemp) on_log=$(mktemp)
-  read -r off_pid off_port < <(start "${A:-off}" "$off_log")
-  read -r on_pid on_port < <(start "${B:-on}" "$on_log")
-  load 3s "$off_port" >/dev/null
-  load 3s "$on_port" >/dev/null
+  both_up
   local totals=(0 0 0 0) # off ticks, off requests, on ticks, on requests
   printf 'slice\toff req/s\toff CPU µs/req\ton req/s\ton CPU µs/req\ton/off CPU\n'
   for ((r = 1; r <= rounds; r++)); do
@@ -106,11 +112,9 @@ slices() {
       totals[i + 1]=$((totals[i + 1] + $(awk '/requests in/ { print $1 }' <<<"$out")))
       i=$((i + 2))
     done
-    awk -v r="$r" -v off="${row[0]}" -v on="${row[1]}" 'BEGIN { split(off, a, "\t"); split(on, b, "\t");
-      printf "%d\t%s\t%s\t%.4f\n", r, off, on, b[2] / a[2] }'
+    printf '%d\t%s\n' "$r" "$(ratio_row "${row[0]}" "${row[1]}")"
   done
-  stop "$off_pid" "$on_pid"
-  rm -f "$off_log" "$on_log"
+  both_down
   awk -v ot="${totals[0]}" -v on="${totals[1]}" -v nt="${totals[2]}" -v nn="${totals[3]}" -v hz="$ticks" \
     'BEGIN { printf "all\toff %.3f µs/req\ton %.3f µs/req\ton/off %.4f\n", 1e6 * ot / hz / on, 1e6 * nt / hz / nn, (nt / nn) / (ot / on) }'
 }

@@ -16,7 +16,7 @@ import {
   type RequestHead,
   type Route,
 } from '@1mrc/core/http';
-import { METRIC_ROUTES, type RouteMetrics, type ServerMetrics } from './server-metrics.js';
+import { METRIC_ROUTES, type MetricRoute, type RouteMetrics, type ServerMetrics } from './server-metrics.js';
 import { inTurn, turnStart } from './turn-clock.js';
 
 export interface MetricsRouteOptions {
@@ -35,20 +35,11 @@ const UNAUTHORIZED = errorReply(
 );
 const encoder = new TextEncoder();
 
-/**
- * The bound metrics of a request target's route: one of the contract's paths, `/metrics`, or
- * `other`. Each is bound once, at its first request (so a route never asked for has no series).
- */
-function routeMetrics(metrics: ServerMetrics): (url: string) => RouteMetrics {
-  const bound: Array<RouteMetrics | undefined> = [];
-  return (url) => {
-    const query = url.indexOf('?');
-    const path = query === -1 ? url : url.slice(0, query);
-    const i = METRIC_ROUTES.indexOf(path as (typeof METRIC_ROUTES)[number]);
-    const index = i === -1 ? METRIC_ROUTES.length : i;
-    bound[index] ??= metrics.route(METRIC_ROUTES[index] ?? 'other');
-    return bound[index];
-  };
+/** The route a request target is counted under: one of the contract's paths, `/metrics`, or `other`. */
+function routeOf(url: string): MetricRoute {
+  const query = url.indexOf('?');
+  const path = query === -1 ? url : url.slice(0, query);
+  return METRIC_ROUTES.includes(path as (typeof METRIC_ROUTES)[number]) ? (path as MetricRoute) : 'other';
 }
 
 /** Error replies are mostly shared constants: each body is read for its code once. */
@@ -128,7 +119,6 @@ export function observedContract(
   }
   const { internalError } = contract;
   const counter = new ReplyCounter(metrics, internalError);
-  const routeOf = routeMetrics(metrics);
 
   const exposition = async (): Promise<Reply> => ({
     status: 200,
@@ -149,7 +139,7 @@ export function observedContract(
     ...contract,
     route(head) {
       const start = turnStart();
-      const bound = routeOf(head.url);
+      const bound = metrics.route(routeOf(head.url));
       let route: Route;
       try {
         route = bound.route === '/metrics' ? metricsRoute(head) : contract.route(head);

@@ -23,6 +23,8 @@ import { atTurnEnd } from './turn-clock.js';
 /** The routes a request is counted under; any other path is `other`, so labels stay few. */
 export const METRIC_ROUTES = ['/event', '/events', '/stats', '/health', '/reset', '/metrics'] as const;
 export type MetricRoute = (typeof METRIC_ROUTES)[number] | 'other';
+/** Every value of the `route` label; a route's bound metrics sit at its index here. */
+const ALL_ROUTES: readonly MetricRoute[] = [...METRIC_ROUTES, 'other'];
 
 /** A store call that failed for a reason other than refusing the event. */
 export type StoreOperation = 'record' | 'recordBatch' | 'snapshot' | 'reset';
@@ -90,7 +92,8 @@ const labelled = <L extends string>(label: L, counts: ReadonlyMap<string, number
 
 /** Every metric of a 1mrc server, on a registry made (with prom-client) when first read. */
 export function createServerMetrics(options: ServerMetricsOptions = {}): ServerMetrics {
-  const routes = new Map<MetricRoute, BoundRoute>();
+  /** By index in ALL_ROUTES, each bound at its first request (a route never asked for has no series). */
+  const routes: Array<BoundRoute | undefined> = [];
   let acceptedEvents = 0;
   const refusedByCode = new Map<string, number>();
   const storeErrorsByOperation = new Map<StoreOperation, number>();
@@ -151,7 +154,8 @@ export function createServerMetrics(options: ServerMetricsOptions = {}): ServerM
   );
 
   const route = (name: MetricRoute): RouteMetrics => {
-    let bound = routes.get(name);
+    const index = ALL_ROUTES.indexOf(name);
+    let bound = routes[index];
     if (bound === undefined) {
       const statuses = new Float64Array(600);
       const observe = latency.series(name);
@@ -173,7 +177,7 @@ export function createServerMetrics(options: ServerMetricsOptions = {}): ServerM
           if (thisTurn++ === 0) atTurnEnd(turnEnded);
         },
       };
-      routes.set(name, bound);
+      routes[index] = bound;
     }
     return bound;
   };
@@ -203,8 +207,10 @@ interface BoundRoute extends RouteMetrics {
   readonly statuses: Float64Array;
 }
 
-function* statusCounts(routes: ReadonlyMap<MetricRoute, BoundRoute>): Generator<MetricValue> {
-  for (const [route, { statuses }] of routes) {
+function* statusCounts(routes: ReadonlyArray<BoundRoute | undefined>): Generator<MetricValue> {
+  for (const bound of routes) {
+    if (bound === undefined) continue;
+    const { route, statuses } = bound;
     for (let status = 0; status < statuses.length; status++) {
       const value = statuses[status] ?? 0;
       if (value > 0) yield { labels: { route, status: String(status) }, value };
